@@ -1,0 +1,227 @@
+"""The two drivers that run flows: ``SyncRuntime.run`` and ``AsyncRuntime.run``.
+
+These are the only hand-written sync/async twins in tether; keep them small and keep them
+doing the same thing. Each runtime owns one transport, the effect handlers (clock, sleep,
+prompt, browse) and the locks behind ``Exclusive``.
+
+Invariants:
+- A ``TransportError`` from the transport is thrown into the flow; any other exception from
+  the transport is a bug in the transport and propagates as is.
+- Locks are per runtime (so per client object), never global.
+- Nothing here logs request content except through ``tether.core.redact``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from tether.core.errors import TetherError, TransportError, UsageError
+from tether.core.flow import Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
+from tether.core.messages import Request, Response
+from tether.core.redact import redact_url
+
+T = TypeVar("T")
+
+log = logging.getLogger("tether.http")
+
+
+class SyncTransport(Protocol):
+    def send(self, request: Request) -> Response: ...
+    def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    async def send(self, request: Request) -> Response: ...
+    async def aclose(self) -> None: ...
+
+
+def _default_prompt(p: Prompt) -> str:
+    if p.kind == "confirm":
+        input(p.message + " ")
+        return ""
+    return input(p.message + " ").strip()
+
+
+def _default_browse(b: Browse) -> None:
+    # The URL may carry a one-time token: print it only to the user's own terminal, never log.
+    print(f"Open this URL in your browser: {b.url}")
+    webbrowser.open(b.url)
+
+
+def _log_send(request: Request, response: Response | None, error: Exception | None) -> None:
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    if response is not None:
+        log.debug("%s %s -> %d", request.method, redact_url(request.url), response.status)
+    else:
+        log.debug("%s %s failed: %s", request.method, redact_url(request.url), type(error).__name__)
+
+
+class SyncRuntime:
+    """Runs flows in the calling thread. Thread-safe: one client may be shared by threads."""
+
+    def __init__(
+        self,
+        transport: SyncTransport,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        prompt: Callable[[Prompt], str] = _default_prompt,
+        browse: Callable[[Browse], None] = _default_browse,
+    ) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.sleep = sleep
+        self.prompt = prompt
+        self.browse = browse
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
+
+    def run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        send_ = flow.send
+        transport_send = self.transport.send
+        while True:
+            try:
+                effect = send_(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = error = None
+            kind = type(effect)
+            if kind is Send:
+                request = effect.request  # type: ignore[union-attr]
+                try:
+                    value = transport_send(request)
+                    _log_send(request, value, None)
+                except TransportError as e:
+                    _log_send(request, None, e)
+                    error = e
+            elif kind is Now:
+                value = self.clock()
+            elif kind is Sleep:
+                self.sleep(effect.seconds)  # type: ignore[union-attr]
+            elif kind is Exclusive:
+                with self._lock(effect.key):  # type: ignore[union-attr]
+                    try:
+                        value = self.run(effect.flow)  # type: ignore[union-attr]
+                    except TetherError as e:
+                        error = e
+            elif kind is Gather:
+                try:
+                    value = [self.run(f) for f in effect.flows]  # type: ignore[union-attr]
+                except TetherError as e:
+                    error = e
+            elif kind is Prompt:
+                value = self.prompt(effect)  # type: ignore[arg-type]
+            elif kind is Browse:
+                self.browse(effect)  # type: ignore[arg-type]
+            else:
+                error = UsageError(f"flow yielded {effect!r}, which is not an effect")
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class AsyncRuntime:
+    """Runs flows on the running event loop; any number may be in flight at once."""
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        prompt: Callable[[Prompt], str | Awaitable[str]] = _default_prompt,
+        browse: Callable[[Browse], None | Awaitable[None]] = _default_browse,
+    ) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.sleep = sleep
+        self.prompt = prompt
+        self.browse = browse
+        # asyncio.Lock binds to the loop on first use; a client used from several loops
+        # (e.g. successive asyncio.run calls) gets a fresh lock per loop.
+        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        k = (id(asyncio.get_running_loop()), key)
+        lock = self._locks.get(k)
+        if lock is None:
+            lock = self._locks[k] = asyncio.Lock()
+        return lock
+
+    async def run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        send_ = flow.send
+        transport_send = self.transport.send
+        while True:
+            try:
+                effect = send_(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value = error = None
+            kind = type(effect)
+            if kind is Send:
+                request = effect.request  # type: ignore[union-attr]
+                try:
+                    value = await transport_send(request)
+                    _log_send(request, value, None)
+                except TransportError as e:
+                    _log_send(request, None, e)
+                    error = e
+            elif kind is Now:
+                value = self.clock()
+            elif kind is Sleep:
+                await self.sleep(effect.seconds)  # type: ignore[union-attr]
+            elif kind is Exclusive:
+                async with self._lock(effect.key):  # type: ignore[union-attr]
+                    try:
+                        value = await self.run(effect.flow)  # type: ignore[union-attr]
+                    except TetherError as e:
+                        error = e
+            elif kind is Gather:
+                try:
+                    value = await self._gather(effect)  # type: ignore[arg-type]
+                except TetherError as e:
+                    error = e
+            elif kind is Prompt:
+                value = self.prompt(effect)  # type: ignore[arg-type]
+                if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+                    value = await value
+            elif kind is Browse:
+                r = self.browse(effect)  # type: ignore[arg-type]
+                if r is not None:
+                    await r
+            else:
+                error = UsageError(f"flow yielded {effect!r}, which is not an effect")
+
+    async def _gather(self, effect: Gather) -> list[Any]:
+        if effect.limit <= 0:
+            return list(await asyncio.gather(*(self.run(f) for f in effect.flows)))
+        sem = asyncio.Semaphore(effect.limit)
+
+        async def one(f: Flow[Any]) -> Any:
+            async with sem:
+                return await self.run(f)
+
+        return list(await asyncio.gather(*(one(f) for f in effect.flows)))
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

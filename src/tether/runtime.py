@@ -147,7 +147,7 @@ class AsyncRuntime:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         prompt: Callable[[Prompt], str | Awaitable[str]] = _default_prompt,
-        browse: Callable[[Browse], None | Awaitable[None]] = _default_browse,
+        browse: Callable[[Browse], Awaitable[None] | None] = _default_browse,
     ) -> None:
         self.transport = transport
         self.clock = clock

@@ -112,10 +112,7 @@ class RetryPolicy:
                 return None
         elif isinstance(outcome, ConnectError):
             pass
-        elif isinstance(outcome, TransportError):
-            if not request.is_idempotent:
-                return None
-        elif transient:
+        elif isinstance(outcome, TransportError) or transient:
             if not request.is_idempotent:
                 return None
         else:
@@ -153,9 +150,7 @@ def retrying(
         except TransportError as e:
             outcome = e
         transient = (
-            isinstance(outcome, Response)
-            and is_transient is not None
-            and is_transient(outcome)
+            isinstance(outcome, Response) and is_transient is not None and is_transient(outcome)
         )
         if isinstance(outcome, Response) and outcome.status < 400 and not transient:
             return outcome

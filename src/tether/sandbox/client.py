@@ -18,7 +18,7 @@ def fetch_credentials(root: str) -> dict[str, Any]:
     url = root.rstrip("/") + "/_sandbox/credentials"
     try:
         r = urllib3.request("GET", url, timeout=urllib3.Timeout(connect=5, read=10), retries=False)
-    except Exception as e:  # noqa: BLE001 - any failure here means the same thing to the user
+    except Exception as e:
         raise ConfigError(
             f"TETHER_SANDBOX={root} but no sandbox answers there ({type(e).__name__}). Start "
             "one with `tether sandbox`, or unset TETHER_SANDBOX"

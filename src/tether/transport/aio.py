@@ -70,7 +70,7 @@ class AiohttpTransport:
             ) as r:
                 data = await r.read()
                 return Response(r.status, tuple(r.headers.items()), data, request)
-        except Exception as e:  # noqa: BLE001 - mapped precisely below, re-raised otherwise
+        except Exception as e:
             raise _map_error(e, request) from e
 
     async def aclose(self) -> None:

@@ -61,7 +61,7 @@ class Urllib3Transport:
                 preload_content=True,
                 **({"timeout": request.timeout} if request.timeout is not None else {}),
             )
-        except Exception as e:  # noqa: BLE001 - mapped precisely below, re-raised otherwise
+        except Exception as e:
             raise _map_error(e, request) from e
         return Response(r.status, tuple(r.headers.items()), r.data, request)
 
@@ -72,7 +72,7 @@ class Urllib3Transport:
 def _map_error(e: Exception, request: Request) -> Exception:
     where = f"{request.method} {redact_url(request.url)}"
     if isinstance(e, MaxRetryError) and e.reason is not None:
-        e = e.reason  # type: ignore[assignment]
+        e = e.reason
     if isinstance(e, (NewConnectionError, ProxyError)):
         return ConnectError(
             f"could not connect for {where}: {_reason(e)}. Check the endpoint URL, your network "

@@ -57,78 +57,118 @@ def test_tv1_official_guide_example() -> None:
     # The server clock is the guide's; the clock delta makes our timestamp the guide's too.
     c2 = client()
     driver = Driver(
-        lambda r: json_response(200, b"1366560945")
-        if r.url.endswith("/auth/time")
-        else json_response(200, b"[]"),
+        lambda r: (
+            json_response(200, b"1366560945")
+            if r.url.endswith("/auth/time")
+            else json_response(200, b"[]")
+        ),
         clock=LOCAL,
     )
     c2._run = driver.run
     c2.get("/domain/")
     assert driver.sent[-1].url == "https://eu.api.ovh.com/1.0/domain/"
     assert driver.sent[-1].header("X-Ovh-Timestamp") == "1366560945"
-    assert driver.sent[-1].header("X-Ovh-Signature") == "$1$6a77f43f2871db97a029f1d1d81c4dcd3c6f7265"
+    assert (
+        driver.sent[-1].header("X-Ovh-Signature") == "$1$6a77f43f2871db97a029f1d1d81c4dcd3c6f7265"
+    )
 
 
 VECTORS = [
-    ("get", "/me", {}, "https://eu.api.ovh.com/1.0/me", b"", "$1$2a64a6eafe4efecd3eda6d28d9b88a0a76f1c4de"),
     (
-        "get", "/me/bill", {"date.from": "2014-01-01"},
-        "https://eu.api.ovh.com/1.0/me/bill?date.from=2014-01-01", b"",
+        "get",
+        "/me",
+        {},
+        "https://eu.api.ovh.com/1.0/me",
+        b"",
+        "$1$2a64a6eafe4efecd3eda6d28d9b88a0a76f1c4de",
+    ),
+    (
+        "get",
+        "/me/bill",
+        {"date.from": "2014-01-01"},
+        "https://eu.api.ovh.com/1.0/me/bill?date.from=2014-01-01",
+        b"",
         "$1$794822aa6ec51b1528a8b7ed2e7b2761fcbe8de6",
     ),
     (
-        "get", "/me/bill", {"date.from": "2014-01-01T00:00:00+01:00", "date.to": "2015-01-01"},
+        "get",
+        "/me/bill",
+        {"date.from": "2014-01-01T00:00:00+01:00", "date.to": "2015-01-01"},
         "https://eu.api.ovh.com/1.0/me/bill?date.from=2014-01-01T00%3A00%3A00%2B01%3A00&date.to=2015-01-01",
-        b"", "$1$a279d8264e6031975750b201f5174a9b15aa1aff",
+        b"",
+        "$1$a279d8264e6031975750b201f5174a9b15aa1aff",
     ),
     (
-        "get", "/dedicated/server", {"visible": True, "active": False},
-        "https://eu.api.ovh.com/1.0/dedicated/server?visible=true&active=false", b"",
+        "get",
+        "/dedicated/server",
+        {"visible": True, "active": False},
+        "https://eu.api.ovh.com/1.0/dedicated/server?visible=true&active=false",
+        b"",
         "$1$67dc2d9117d3b218028da028bc72c04782c27b5d",
     ),
     (
-        "get", "/email/domain/example.com/redirection",
+        "get",
+        "/email/domain/example.com/redirection",
         {"_from": "sales@example.com", "_to": "x", "_type": "y"},
         "https://eu.api.ovh.com/1.0/email/domain/example.com/redirection?from=sales%40example.com&_to=x&_type=y",
-        b"", "$1$62eeb9e9e109c24eae379bc75aa1b87f08fa320b",
+        b"",
+        "$1$62eeb9e9e109c24eae379bc75aa1b87f08fa320b",
     ),
     (
-        "get", "/x", {"a": None, "b": [1, 2], "c": 3, "d": "a b/c"},
-        "https://eu.api.ovh.com/1.0/x?a=null&b=%5B1%2C+2%5D&c=3&d=a+b%2Fc", b"",
+        "get",
+        "/x",
+        {"a": None, "b": [1, 2], "c": 3, "d": "a b/c"},
+        "https://eu.api.ovh.com/1.0/x?a=null&b=%5B1%2C+2%5D&c=3&d=a+b%2Fc",
+        b"",
         "$1$e13b79e9dda172cc46bdfcd3156e47014dc2d87c",
     ),
     (
-        "get", "/dedicated/server/ns1/features/ipmi/access?type=kvmipJnlp", {"foo": "bar"},
+        "get",
+        "/dedicated/server/ns1/features/ipmi/access?type=kvmipJnlp",
+        {"foo": "bar"},
         "https://eu.api.ovh.com/1.0/dedicated/server/ns1/features/ipmi/access?type=kvmipJnlp&foo=bar",
-        b"", "$1$8aeb1de729591a1835decbf308e0f5a336828a43",
+        b"",
+        "$1$8aeb1de729591a1835decbf308e0f5a336828a43",
     ),
     (
-        "post", "/email/domain/example.com/redirection",
+        "post",
+        "/email/domain/example.com/redirection",
         {"_from": "sales@example.com", "to": "contact@example.com", "localCopy": False},
         "https://eu.api.ovh.com/1.0/email/domain/example.com/redirection",
         b'{"from":"sales@example.com","to":"contact@example.com","localCopy":false}',
         "$1$8b0977475dcf53ca302ba8bccd06c5ee191fed21",
     ),
     (
-        "post", "/domain/zone/example.com/refresh", {},
-        "https://eu.api.ovh.com/1.0/domain/zone/example.com/refresh", b"",
+        "post",
+        "/domain/zone/example.com/refresh",
+        {},
+        "https://eu.api.ovh.com/1.0/domain/zone/example.com/refresh",
+        b"",
         "$1$2746f236519c58d6dbee096e296b908b9e52bec9",
     ),
     (
-        "put", "/me", {"firstname": "Zoë", "address": {"city": "Roubaix", "zip": 59100}, "flag": None},
+        "put",
+        "/me",
+        {"firstname": "Zoë", "address": {"city": "Roubaix", "zip": 59100}, "flag": None},
         "https://eu.api.ovh.com/1.0/me",
         b'{"firstname":"Zo\\u00eb","address":{"city":"Roubaix","zip":59100},"flag":null}',
         "$1$40ae839fdd795880eda83d9bdbb6cbff96efc87b",
     ),
     (
-        "get", "/v2/iam/policy", {}, "https://eu.api.ovh.com/v2/iam/policy", b"",
+        "get",
+        "/v2/iam/policy",
+        {},
+        "https://eu.api.ovh.com/v2/iam/policy",
+        b"",
         "$1$2b7851ad1fd493b5aba379732204e657144af756",
     ),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "kw", "url", "body", "sig"), VECTORS)
-def test_vectors(method: str, path: str, kw: dict[str, Any], url: str, body: bytes, sig: str) -> None:
+def test_vectors(
+    method: str, path: str, kw: dict[str, Any], url: str, body: bytes, sig: str
+) -> None:
     _, req = run(client(), method, path, **kw)
     assert req.url == url
     assert req.body == body
@@ -160,7 +200,11 @@ def test_time_delta_fetched_once_for_many_calls() -> None:
 
 
 def _ck_request(c: Client, build) -> Request:
-    driver = Driver(lambda r: json_response(200, b'{"consumerKey":"NEWCK","state":"pendingValidation","validationUrl":"u"}'))
+    driver = Driver(
+        lambda r: json_response(
+            200, b'{"consumerKey":"NEWCK","state":"pendingValidation","validationUrl":"u"}'
+        )
+    )
     c._run = driver.run
     ck = c.new_consumer_key_request()
     build(ck)
@@ -207,8 +251,16 @@ def test_tv14_mixed_rules_redirect_and_ips() -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("/", ["/*"]), ("/*", ["/*"]), ("", ["/*"]), ("/me", ["/me", "/me/*"]), ("/me/", ["/me", "/me/*"]),
-     ("/me/*", ["/me", "/me/*"]), ("/sms/*/ ", ["/sms", "/sms/*"]), ("me", ["me", "me/*"])],
+    [
+        ("/", ["/*"]),
+        ("/*", ["/*"]),
+        ("", ["/*"]),
+        ("/me", ["/me", "/me/*"]),
+        ("/me/", ["/me", "/me/*"]),
+        ("/me/*", ["/me", "/me/*"]),
+        ("/sms/*/ ", ["/sms", "/sms/*"]),
+        ("me", ["me", "me/*"]),
+    ],
 )
 def test_recursive_rules_table(path: str, expected: list[str]) -> None:
     ck = client().new_consumer_key_request()
@@ -217,12 +269,19 @@ def test_recursive_rules_table(path: str, expected: list[str]) -> None:
 
 
 def test_tv15_oauth2_token_request() -> None:
-    c = Client(endpoint="ovh-eu", client_id="my_client_id", client_secret="my_client_secret",
-               transport=NoTransport(), environ={})
+    c = Client(
+        endpoint="ovh-eu",
+        client_id="my_client_id",
+        client_secret="my_client_secret",
+        transport=NoTransport(),
+        environ={},
+    )
 
     def responder(req: Request) -> Response:
         if req.url == "https://www.ovh.com/auth/oauth2/token":
-            return json_response(200, b'{"access_token":"TOK","token_type":"Bearer","expires_in":3599,"scope":"all"}')
+            return json_response(
+                200, b'{"access_token":"TOK","token_type":"Bearer","expires_in":3599,"scope":"all"}'
+            )
         return json_response(200, b'{"firstname":"Ada"}')
 
     driver = Driver(responder)

@@ -24,11 +24,12 @@ from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 from tether.auth.ovh import signature
-from tether.core.config import EnvSource, IniSource, MappingSource, Settings, Setting
+from tether.core.config import EnvSource, IniSource, MappingSource, Setting, Settings
 from tether.core.errors import TransportError
-from tether.core.flow import Exclusive, Flow, Now, Send
+from tether.core.flow import Exclusive, Flow, Now, Sleep
 from tether.core.messages import Request, Response
 from tether.core.params import unalias
+from tether.core.ratelimit import TokenBucket
 from tether.core.redact import redact_text
 from tether.core.retry import RetryPolicy, parse_retry_after, retrying
 from tether.runtime import AsyncRuntime, AsyncTransport, SyncRuntime, SyncTransport
@@ -73,7 +74,9 @@ def _query_value(v: Any) -> str:
 def encode_query(params: Mapping[str, Any]) -> str:
     """python-ovh's query encoding (ovh.md §2.3): booleans and None as JSON words, lists as
     their Python repr, everything ``quote_plus``-ed with no safe characters."""
-    return "&".join(f"{quote_plus(unalias(k), safe='')}={_query_value(v)}" for k, v in params.items())
+    return "&".join(
+        f"{quote_plus(unalias(k), safe='')}={_query_value(v)}" for k, v in params.items()
+    )
 
 
 def encode_body(data: Any) -> bytes:
@@ -182,7 +185,8 @@ class _BaseClient:
         token_url: str | None = None,
         proxy: str | None = None,
         verify: bool = True,
-        retry: RetryPolicy | None | bool = True,
+        retry: RetryPolicy | bool | None = True,
+        rate_limit: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
@@ -205,23 +209,35 @@ class _BaseClient:
         ep = settings.resolve("endpoint")
         self._endpoint_name = ep.value
         self._endpoint = _endpoint_url(ep)
-        self._base_root = self._endpoint[: -len("/1.0")] if self._endpoint.endswith("/1.0") else None
+        self._base_root = (
+            self._endpoint[: -len("/1.0")] if self._endpoint.endswith("/1.0") else None
+        )
 
+        _validate_auth(settings)
         self._application_key = settings.get("application_key")
         self._application_secret = settings.get("application_secret")
         self._consumer_key = settings.get("consumer_key")
         self._client_id = settings.get("client_id")
         self._client_secret = settings.get("client_secret")
-        _validate_auth(settings)
         self._oauth2 = self._client_id is not None and self._application_key is None
-        if self._oauth2 and self._endpoint_name in ENDPOINTS and self._endpoint_name not in OAUTH2_TOKEN_URLS:
+        if (
+            self._oauth2
+            and self._endpoint_name in ENDPOINTS
+            and self._endpoint_name not in OAUTH2_TOKEN_URLS
+        ):
             raise E.InvalidConfiguration(
                 f"OAuth2 authentication is not compatible with endpoint {self._endpoint_name} "
                 "(it can only be used with ovh-eu, ovh-ca and ovh-us)"
             )
-        self._token_url = token_url or settings.get("token_url") or _default_token_url(
-            self._endpoint_name, self._endpoint
+        self._token_url = (
+            token_url
+            or settings.get("token_url")
+            or _default_token_url(self._endpoint_name, self._endpoint)
         )
+        if self._oauth2 and not self._token_url:
+            raise E.InvalidConfiguration(
+                f"No OAuth2 token URL known for endpoint {self._endpoint_name}; pass token_url="
+            )
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._time_delta: int | None = None
@@ -233,7 +249,16 @@ class _BaseClient:
             self._retry = RetryPolicy(max_attempts=1)
         else:
             self._retry = retry
-        self._secrets = (self._application_secret, self._consumer_key, self._client_secret)
+        # OVH asks for fair use (~60 calls/minute per consumer key, python-ovh #81); a client
+        # can pace itself instead of collecting 429s.
+        self._bucket = (
+            TokenBucket(rate_limit, capacity=max(1.0, rate_limit)) if rate_limit else None
+        )
+        self._secrets: tuple[str | None, ...] = (
+            self._application_secret,
+            self._consumer_key,
+            self._client_secret,
+        )
 
     # --- python-ovh's public attributes -------------------------------------------------
 
@@ -336,7 +361,8 @@ class _BaseClient:
         if self._time_delta is not None and not refresh:
             return self._time_delta
         stale = self._time_delta
-        return (yield Exclusive("ovh.time", self._fetch_time_delta(stale)))
+        delta: int = yield Exclusive("ovh.time", self._fetch_time_delta(stale))
+        return delta
 
     def _fetch_time_delta(self, stale: int | None) -> Flow[int]:
         # Another call may have refreshed it while we waited for the lock.
@@ -397,6 +423,10 @@ class _BaseClient:
 
             def build() -> Flow[Request]:
                 headers = list(base)
+                if self._bucket is not None:
+                    wait = self._bucket.reserve((yield Now()))
+                    if wait > 0:
+                        yield Sleep(wait)
                 if need_auth:
                     if self._oauth2:
                         token = yield from self._token_flow()
@@ -467,10 +497,10 @@ class _BaseClient:
         now = yield Now()
         if self._token is not None and now < self._token_expires_at:
             return self._token
-        token: str = yield Exclusive("ovh.oauth2", self._fetch_token(now))
+        token: str = yield Exclusive("ovh.oauth2", self._fetch_token())
         return token
 
-    def _fetch_token(self, asked_at: float) -> Flow[str]:
+    def _fetch_token(self) -> Flow[str]:
         now = yield Now()
         # Someone else refreshed while we waited for the lock.
         if self._token is not None and now < self._token_expires_at:
@@ -478,7 +508,7 @@ class _BaseClient:
         basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode()
         request = Request(
             "POST",
-            self._token_url,
+            self._token_url or "",
             (
                 ("Authorization", f"Basic {basic}"),
                 ("Content-Type", "application/x-www-form-urlencoded"),
@@ -562,6 +592,7 @@ class Client(_BaseClient):
             then not consulted.
         proxy: an HTTP(S) proxy URL.
         retry: a ``RetryPolicy``, or ``False`` to never retry.
+        rate_limit: most calls per second this client sends (it waits instead of exceeding).
         transport: a custom sync transport (anything with ``send``/``close``).
     """
 
@@ -684,7 +715,11 @@ def _load_settings(
             return "default"
         return holder["s"].get("endpoint")
 
-    paths = ["/etc/ovh.conf", os.path.expanduser("~/.ovh.conf"), os.path.join(os.getcwd(), "ovh.conf")]
+    paths = [
+        "/etc/ovh.conf",
+        os.path.expanduser("~/.ovh.conf"),
+        os.path.join(os.getcwd(), "ovh.conf"),
+    ]
     sources: list[Any] = [MappingSource(args)]
     if config_file is not None:
         # The README promises that a custom file cuts off the environment; python-ovh's code
@@ -712,9 +747,11 @@ def _apply_sandbox(settings: Settings, root: str) -> None:
     if not has_ak and not has_oauth:
         for key in ("application_key", "application_secret", "consumer_key"):
             settings.override(key, creds[key], src)
-    elif has_ak and settings.get("consumer_key") is None and settings.get(
-        "application_key"
-    ) == creds["application_key"]:
+    elif (
+        has_ak
+        and settings.get("consumer_key") is None
+        and settings.get("application_key") == creds["application_key"]
+    ):
         settings.override("consumer_key", creds["consumer_key"], src)
 
 

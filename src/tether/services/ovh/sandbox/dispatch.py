@@ -1,0 +1,474 @@
+"""The OVH REST layer of the emulator: endpoint table, authentication, one ASGI dispatcher.
+
+Invariants:
+- Every response is JSON and carries an ``X-Ovh-Queryid`` header; error bodies are always JSON
+  objects (python-ovh calls ``.get`` on them), void successes are ``null`` with 200 or a bare 204,
+  never an empty 200.
+- A request is checked in this order (ovh.md §3.5, §7.1; the order after the AK is unconfirmed
+  upstream, this is the order the brief fixes): route exists (404) → auth headers present (401)
+  → AK known (403 INVALID_KEY) → CK known for that AK (403 NOT_CREDENTIAL) → signature (400
+  INVALID_SIGNATURE) → timestamp window (400 QUERY_TIME_OUT) → credential validated (403
+  INVALID_CREDENTIAL) → allowed IPs (403) → access rules (403 NOT_GRANTED_CALL) → body shape
+  (400) → handler.
+- The signature is verified over the request *exactly as received*: ``scope["raw_path"]`` and
+  ``scope["query_string"]`` (never decoded or re-encoded) and the raw body bytes.
+- Handlers are synchronous and run on the server's event-loop thread, so emulator state is
+  never mutated concurrently; nothing on the hot path awaits except reading the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+from urllib.parse import parse_qsl
+
+from starlette.types import Receive, Scope, Send
+
+from tether.services.ovh.sandbox.state import Credential, OvhState
+
+#: Accepted distance between ``X-Ovh-Timestamp`` and the emulated server clock, in seconds.
+#: OVH does not publish its window (ovh.md §3.3: unconfirmed; "minutes" of drift reportedly
+#: break signatures). Five minutes is the usual choice of signed-request APIs and keeps
+#: QUERY_TIME_OUT tests unambiguous (they skew by an hour).
+TIMESTAMP_WINDOW: Final = 300
+
+Auth = Literal["none", "signed", "any_rule"]
+"""``none``: no authentication (``/auth/time``, ``/auth/credential``); ``signed``: signature or
+bearer token plus access rules; ``any_rule``: authenticated but reachable whatever the rules
+(``/auth/currentCredential``, ``/auth/logout``)."""
+
+JSON_HEADERS: Final = (
+    (b"content-type", b"application/json; charset=utf-8"),
+    (b"cache-control", b"no-cache, no-store"),
+    (b"access-control-allow-origin", b"*"),
+)
+CORS_HEADERS: Final = (
+    (b"access-control-allow-methods", b"GET, POST, PUT, DELETE, OPTIONS"),
+    (
+        b"access-control-allow-headers",
+        b"X-Ovh-Timestamp, X-Ovh-Consumer, X-Ovh-Application, X-Ovh-Signature, X-Ovh-Session, "
+        b"Authorization, Content-Type, X-Pagination-Cursor, X-Pagination-Size",
+    ),
+    (b"access-control-expose-headers", b"X-Ovh-Queryid, X-Pagination-Cursor-Next"),
+)
+
+
+class NoContent:
+    """Handler result meaning "answer 204 with no body"."""
+
+
+NO_CONTENT: Final = NoContent()
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class ApiError(Exception):
+    """An error answer: status, JSON object body, optional extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Mapping[str, Any],
+        headers: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        super().__init__(body.get("message"))
+        self.status = status
+        self.body = dict(body)
+        self.headers = list(headers)
+
+
+def _coded(status: int, code: str, message: str) -> tuple[int, dict[str, str]]:
+    phrase = {400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden"}[status]
+    return status, {"errorCode": code, "httpCode": phrase, "message": message}
+
+
+#: The auth-layer errors of ovh.md §7.1, bodies exactly as observed.
+AUTH_ERRORS: Final[dict[str, tuple[int, dict[str, str]]]] = {
+    "INVALID_KEY": _coded(403, "INVALID_KEY", "This application key is invalid"),
+    "NOT_CREDENTIAL": _coded(403, "NOT_CREDENTIAL", "This credential does not exist"),
+    "INVALID_SIGNATURE": _coded(400, "INVALID_SIGNATURE", "Invalid signature"),
+    "QUERY_TIME_OUT": _coded(400, "QUERY_TIME_OUT", "Query out of time"),
+    "INVALID_CREDENTIAL": _coded(403, "INVALID_CREDENTIAL", "This credential is not valid"),
+    "NOT_GRANTED_CALL": _coded(403, "NOT_GRANTED_CALL", "This call has not been granted"),
+    # Unconfirmed: OVH's answer to a call from outside a credential's allowedIPs is not
+    # documented; python-ovh knows a FORBIDDEN code, so use it.
+    "FORBIDDEN": _coded(403, "FORBIDDEN", "This call is not allowed from your IP address"),
+}
+
+
+def auth_error(code: str) -> ApiError:
+    status, body = AUTH_ERRORS[code]
+    return ApiError(status, body)
+
+
+def not_found_route() -> ApiError:
+    return ApiError(404, {"class": "Client::NotFound", "message": "Got an invalid (or empty) URL"})
+
+
+def not_found(field_name: str, value: object) -> ApiError:
+    message = f"The requested object ({field_name} = {value}) does not exist"
+    return ApiError(404, {"class": "Client::NotFound", "message": message})
+
+
+def bad_request(message: str, *, with_class: bool = True) -> ApiError:
+    """400; ``with_class=False`` reproduces the documented bodies that only carry a message."""
+    body = (
+        {"class": "Client::BadRequest", "message": message} if with_class else {"message": message}
+    )
+    return ApiError(400, body)
+
+
+def conflict(message: str) -> ApiError:
+    return ApiError(409, {"class": "Client::Conflict", "message": message})
+
+
+# Unconfirmed (ovh.md §7.1): believed to be OVH's answer when the auth headers are missing.
+LOGIN_FIRST: Final = (401, {"message": "You must login first"})
+# IAM/OAuth2-mode denial, as observed (ovh.md §4.5).
+IAM_DENIED: Final = (
+    403,
+    {"class": "Client::Forbidden", "message": "User not granted for this request"},
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Body parameters
+
+
+@dataclass(frozen=True)
+class Param:
+    """One described body parameter.
+
+    ``kind``: ``string``, ``boolean``, ``long``, ``enum`` (``values``), ``stringList``, ``any``.
+    A required parameter may not be absent or null.
+    """
+
+    kind: str = "string"
+    required: bool = False
+    values: tuple[object, ...] = ()
+    enum_name: str = ""
+
+
+def show(value: object) -> str:
+    """How a rejected value appears inside an error message."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def check_value(name: str, value: object, spec: Param) -> None:
+    kind = spec.kind
+    if value is None or kind == "any":
+        return
+    if kind == "enum":
+        if value not in spec.values or isinstance(value, bool):
+            raise bad_request(
+                f"[{name}] Given data ({show(value)}) does not belong to the "
+                f"{spec.enum_name} enumeration"
+            )
+        return
+    ok = {
+        "string": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+        "long": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "stringList": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    }[kind](value)
+    if not ok:
+        label = {"string": "a string", "boolean": "a boolean", "long": "an integer"}.get(
+            kind, "an array of strings"
+        )
+        raise bad_request(f"[{name}] Given data ({show(value)}) is not {label}")
+
+
+def check_body(raw: bytes, spec: Mapping[str, Param] | None, op: str) -> dict[str, Any]:
+    """Parse and validate a request body against the endpoint's described parameters."""
+    if spec is None:
+        if raw:
+            raise bad_request(
+                "You provided an input body while none was expected", with_class=False
+            )
+        return {}
+    if not raw:
+        body: object = {}
+    else:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise bad_request("Invalid JSON received", with_class=False) from None
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON received", with_class=False)
+    unknown = [k for k in body if k not in spec]
+    if unknown:
+        raise bad_request(
+            f"Received not described parameters: ({', '.join(unknown)}) while calling {op}",
+            with_class=False,
+        )
+    # Unconfirmed wording: OVH's text for a missing mandatory parameter is not documented.
+    missing = [k for k, p in spec.items() if p.required and body.get(k) is None]
+    if missing:
+        raise bad_request(f"Missing parameter(s): {', '.join(missing)}")
+    for name, value in body.items():
+        check_value(name, value, spec[name])
+    return body
+
+
+# --------------------------------------------------------------------------------------------
+# Endpoints and routing
+
+
+class Backend(Protocol):
+    """What the dispatcher needs from the emulator object."""
+
+    @property
+    def state(self) -> OvhState: ...
+
+    def now(self) -> float: ...
+
+    def query_id(self) -> bytes: ...
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Everything a handler may look at."""
+
+    state: OvhState
+    now: float
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: dict[str, Any]
+    site: str  # absolute URL of the OVH site root as the client sees it, e.g. http://h:p/ovh
+    credential: Credential | None
+    app_key: str
+    headers: dict[bytes, bytes]
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+Handler = Callable[[Ctx], Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    template: str
+    handler: Handler
+    body: Mapping[str, Param] | None = None
+    auth: Auth = "signed"
+    op: str = ""
+
+    @property
+    def operation(self) -> str:
+        """The name quoted in "... while calling <op>" (OVH quotes the function name)."""
+        return self.op or self.template.rstrip("/").rsplit("/", 1)[-1].strip("{}")
+
+
+class Router:
+    """(method, path) -> endpoint. Static paths are one dict lookup; templated ones are regexes
+    bucketed by their first segment so a lookup tries only a handful."""
+
+    def __init__(self, endpoints: Sequence[Endpoint]) -> None:
+        self._static: dict[str, dict[str, Endpoint]] = {}
+        self._dynamic: dict[str, list[tuple[re.Pattern[str], dict[str, Endpoint]]]] = {}
+        by_template: dict[str, dict[str, Endpoint]] = {}
+        for ep in endpoints:
+            by_template.setdefault(ep.template, {})[ep.method] = ep
+        for template, methods in by_template.items():
+            if "{" not in template:
+                self._static[template] = methods
+                continue
+            regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+            first = template.split("/")[1]
+            self._dynamic.setdefault(first, []).append((re.compile(regex + r"\Z"), methods))
+
+    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
+        if method == "HEAD":
+            method = "GET"
+        # "/dedicated/server/" and "/dedicated/server" are the same route (the README uses
+        # the former); the access rules still see the path as sent.
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        methods = self._static.get(path)
+        if methods is not None:
+            ep = methods.get(method)
+            return None if ep is None else (ep, {})
+        first = path.split("/", 2)[1] if path.count("/") else ""
+        for regex, methods in self._dynamic.get(first, ()):
+            m = regex.match(path)
+            if m is not None:
+                ep = methods.get(method)
+                # Unconfirmed: an existing path with another verb also gets the invalid-URL
+                # 404 (OVH's schema is a list of (verb, path) operations).
+                return None if ep is None else (ep, m.groupdict())
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# The ASGI dispatcher
+
+
+def encode_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class OvhApi:
+    """ASGI app for one API branch (``/1.0`` = ``/v1``, or ``/v2``), mounted by ``app.py``."""
+
+    def __init__(self, backend: Backend, endpoints: Sequence[Endpoint]) -> None:
+        self.backend = backend
+        self.router = Router(endpoints)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # pragma: no cover - no websockets in this API
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        status, payload, headers = self.handle(scope, body)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    def handle(self, scope: Scope, body: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """Answer one request (synchronously, on the loop thread)."""
+        backend = self.backend
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        extra: list[tuple[bytes, bytes]] = []
+        try:
+            status, value = self._dispatch(scope, headers, body, extra)
+        except ApiError as err:
+            status, value = err.status, err.body
+            extra = err.headers
+        head = [*JSON_HEADERS, (b"x-ovh-queryid", backend.query_id()), *extra]
+        if value is NO_CONTENT:
+            return 204, b"", head[1:]
+        return status, encode_json(value), head
+
+    def _dispatch(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        body: bytes,
+        extra: list[tuple[bytes, bytes]],
+    ) -> tuple[int, Any]:
+        method: str = scope["method"]
+        root_path: str = scope.get("root_path", "")
+        full_path: str = scope["path"]
+        path = full_path[len(root_path) :] if full_path.startswith(root_path) else full_path
+        path = path or "/"
+        if method == "OPTIONS":
+            # CORS preflight (the API console runs in a browser): never authenticated.
+            extra.extend(CORS_HEADERS)
+            return 204, NO_CONTENT
+        found = self.router.match(method, path)
+        if found is None:
+            raise not_found_route()
+        ep, params = found
+        state = self.backend.state
+        now = self.backend.now()
+        credential = None
+        if ep.auth != "none":
+            credential = self._authenticate(ep, scope, headers, method, path, body, state, now)
+        parsed = check_body(body, ep.body, ep.operation)
+        qs: bytes = scope["query_string"]
+        query = dict(parse_qsl(qs.decode("latin-1"), keep_blank_values=True)) if qs else {}
+        host = headers.get(b"host", b"").decode("latin-1") or _server_host(scope)
+        site = f"{scope['scheme']}://{host}{root_path.rsplit('/', 1)[0]}"
+        ctx = Ctx(
+            state=state,
+            now=now,
+            method=method,
+            path=path,
+            params=params,
+            query=query,
+            body=parsed,
+            site=site,
+            credential=credential,
+            app_key=headers.get(b"x-ovh-application", b"").decode("latin-1"),
+            headers=headers,
+            response_headers=extra,
+        )
+        return 200, ep.handler(ctx)
+
+    def _authenticate(
+        self,
+        ep: Endpoint,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        method: str,
+        path: str,
+        body: bytes,
+        state: OvhState,
+        now: float,
+    ) -> Credential | None:
+        """Return the credential in use (``None`` for an OAuth2 bearer token) or raise."""
+        authz = headers.get(b"authorization")
+        if authz is not None and authz[:7].lower() == b"bearer ":
+            token = state.tokens.get(authz[7:].strip().decode("latin-1"))
+            if token is None or now >= token.expires_at:
+                # Unconfirmed body: OVH's answer to an unknown/expired bearer token.
+                raise ApiError(
+                    401, {"class": "Client::Unauthorized", "message": "Invalid or expired token"}
+                )
+            if ep.auth == "any_rule":
+                # Consumer-key bookkeeping routes make no sense for a service account.
+                raise ApiError(*IAM_DENIED)
+            return None
+        signature = headers.get(b"x-ovh-signature")
+        consumer = headers.get(b"x-ovh-consumer")
+        timestamp = headers.get(b"x-ovh-timestamp")
+        if signature is None or consumer is None or timestamp is None:
+            raise ApiError(*LOGIN_FIRST)
+        app = state.applications_by_key.get(
+            headers.get(b"x-ovh-application", b"").decode("latin-1")
+        )
+        if app is None:
+            raise auth_error("INVALID_KEY")
+        cred = state.credentials_by_ck.get(consumer.decode("latin-1"))
+        if cred is None or cred.application_id != app.application_id:
+            raise auth_error("NOT_CREDENTIAL")
+        host = headers.get(b"host") or _server_host(scope).encode()
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        qs: bytes = scope["query_string"]
+        url = b"%s://%s%s" % (scope["scheme"].encode(), host, raw_path)
+        if qs:
+            url += b"?" + qs
+        digest = hashlib.sha1(
+            b"%s%s+%s+%s+%s" % (cred.sign_prefix, method.encode(), url, body, timestamp)
+        ).hexdigest()
+        if not hmac.compare_digest(b"$1$" + digest.encode(), signature):
+            raise auth_error("INVALID_SIGNATURE")
+        try:
+            stamp = int(timestamp)
+        except ValueError:
+            raise auth_error("QUERY_TIME_OUT") from None
+        if abs(stamp - now) > TIMESTAMP_WINDOW:
+            raise auth_error("QUERY_TIME_OUT")
+        if cred.effective_status(now) != "validated":
+            raise auth_error("INVALID_CREDENTIAL")
+        if cred.networks:
+            client = scope.get("client")
+            if not cred.ip_allowed(client[0] if client else ""):
+                raise auth_error("FORBIDDEN")
+        if ep.auth != "any_rule" and not cred.rules.allows(method, path):
+            raise auth_error("NOT_GRANTED_CALL")
+        cred.last_use = now
+        return cred
+
+
+def _server_host(scope: Scope) -> str:
+    server = scope.get("server")
+    if not server:
+        return "localhost"
+    host, port = server[0], server[1]
+    return host if port is None else f"{host}:{port}"

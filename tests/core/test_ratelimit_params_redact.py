@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tether.core.errors import UsageError
+from tether.core.messages import Request
+from tether.core.params import unalias, unalias_all
+from tether.core.ratelimit import TokenBucket
+from tether.core.redact import redact_headers, redact_text, redact_url
+
+
+def test_bucket_bursts_then_spaces_calls() -> None:
+    b = TokenBucket(rate=2.0, capacity=3)
+    assert [b.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert b.reserve(0.0) == pytest.approx(0.5)
+    assert b.reserve(0.0) == pytest.approx(1.0)  # queued behind the previous reservation
+    assert b.reserve(10.0) == 0.0  # refilled (capped at capacity)
+
+
+def test_bucket_clock_going_backwards_adds_nothing() -> None:
+    b = TokenBucket(rate=1.0, capacity=1)
+    assert b.reserve(100.0) == 0.0
+    assert b.reserve(50.0) == pytest.approx(1.0)
+
+
+def test_try_acquire_and_retry_after() -> None:
+    b = TokenBucket(rate=1.0, capacity=1)
+    assert b.try_acquire(0.0)
+    assert not b.try_acquire(0.5)
+    assert b.retry_after(0.5) == pytest.approx(0.5)
+    assert b.try_acquire(1.0)
+
+
+@given(
+    st.floats(min_value=0.1, max_value=100),
+    st.integers(min_value=1, max_value=20),
+    st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=50),
+)
+def test_bucket_never_exceeds_rate(rate: float, capacity: int, gaps: list[float]) -> None:
+    """Over any schedule, the calls allowed by time t never exceed capacity + rate * t."""
+    b = TokenBucket(rate=rate, capacity=capacity)
+    now = 0.0
+    for i, gap in enumerate(gaps, start=1):
+        now += gap
+        start = now + b.reserve(now)
+        assert i <= capacity + rate * start + 1e-6
+
+
+def test_bad_bucket_arguments() -> None:
+    with pytest.raises(ValueError):
+        TokenBucket(rate=0)
+
+
+def test_unalias_hard_keywords_only() -> None:
+    assert unalias("_from") == "from"
+    assert unalias("_class") == "class"
+    assert unalias("_import") == "import"
+    for name in ("_to", "_id", "_type", "_match", "__from", "from", "x"):
+        assert unalias(name) == name
+    assert list(unalias_all({"b": 1, "_from": 2, "a": 3})) == ["b", "from", "a"]
+    with pytest.raises(UsageError):
+        unalias_all({"": 1})
+
+
+def test_redaction_keeps_names_hides_values() -> None:
+    headers = [("X-Ovh-Signature", "$1$abc"), ("X-Ovh-Consumer", "CK"), ("Accept", "x")]
+    assert redact_headers(headers) == [
+        ("X-Ovh-Signature", "***"),
+        ("X-Ovh-Consumer", "***"),
+        ("Accept", "x"),
+    ]
+    assert redact_url("http://h/p?a=1&access_token=SECRET&b=2") == (
+        "http://h/p?a=1&access_token=***&b=2"
+    )
+    assert redact_text("key is ABCDEFG!", ["ABCDEFG", None]) == "key is ***!"
+
+
+def test_request_repr_never_shows_secrets() -> None:
+    r = Request(
+        "GET",
+        "http://h/p?oauth_token=TOKSECRET",
+        (("Authorization", "Bearer BEARERSECRET"), ("X-Ovh-Signature", "$1$SIGSECRET")),
+    )
+    text = repr(r)
+    for secret in ("TOKSECRET", "BEARERSECRET", "SIGSECRET"):
+        assert secret not in text
+    assert "Authorization" in text

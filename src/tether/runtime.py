@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import webbrowser
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from tether.core.errors import TetherError, TransportError, UsageError
@@ -29,6 +29,9 @@ from tether.core.redact import redact_url
 T = TypeVar("T")
 
 log = logging.getLogger("tether.http")
+
+# fetch(token) -> flow of (items, next token or None)
+PageFetcher = Callable[[Any], Flow[tuple[list[T], Any]]]
 
 
 class SyncTransport(Protocol):
@@ -133,6 +136,18 @@ class SyncRuntime:
             else:
                 error = UsageError(f"flow yielded {effect!r}, which is not an effect")
 
+    def iterate(self, fetch: PageFetcher[T], start: Any = None) -> Iterator[T]:
+        """Items of every page, fetching a page only when the previous one is used up.
+
+        ``fetch(token)`` is a flow returning ``(items, next_token)``; ``None`` ends the walk.
+        """
+        token = start
+        while True:
+            items, token = self.run(fetch(token))
+            yield from items
+            if token is None:
+                return
+
     def close(self) -> None:
         self.transport.close()
 
@@ -222,6 +237,16 @@ class AsyncRuntime:
                 return await self.run(f)
 
         return list(await asyncio.gather(*(one(f) for f in effect.flows)))
+
+    async def iterate(self, fetch: PageFetcher[T], start: Any = None) -> AsyncIterator[T]:
+        """``async for`` twin of ``SyncRuntime.iterate``."""
+        token = start
+        while True:
+            items, token = await self.run(fetch(token))
+            for item in items:
+                yield item
+            if token is None:
+                return
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -1,14 +1,16 @@
 """Transports: the only code that touches sockets.
 
 A transport turns a ``Request`` into a ``Response`` or raises a ``TransportError`` subclass.
-Sync: ``Urllib3Transport`` (default). Async: ``AiohttpTransport`` (default; aiohttp is imported
-only when an async client is built). Anything with ``send``/``close`` (sync) or
-``send``/``aclose`` (async) can be plugged in instead — see ``tether.runtime``.
+Sync: ``HttpClientTransport`` (default, ``stdlib.py``), ``Urllib3Transport`` (``sync.py``, used
+when a proxy is set). Async: ``AiohttpTransport`` (``aio.py``; aiohttp is imported only when an
+async client is built). Anything with ``send``/``close`` (sync) or ``send``/``aclose`` (async)
+can be plugged in instead — see ``tether.runtime``. The choices are measured in bench/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tether.core.errors import UsageError
 
@@ -49,3 +51,20 @@ class TransportOptions:
         if isinstance(t, tuple) and len(t) == 2:
             return t
         raise UsageError(f"timeout must be a number, a (connect, read) pair or None, got {t!r}")
+
+
+def default_sync_transport(options: TransportOptions) -> Any:
+    """The measured-fastest sync transport that supports ``options``."""
+    if options.proxy:
+        from tether.transport.sync import Urllib3Transport
+
+        return Urllib3Transport(options)
+    from tether.transport.stdlib import HttpClientTransport
+
+    return HttpClientTransport(options)
+
+
+def default_async_transport(options: TransportOptions) -> Any:
+    from tether.transport.aio import AiohttpTransport
+
+    return AiohttpTransport(options)

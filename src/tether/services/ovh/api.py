@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
@@ -43,7 +43,12 @@ from tether.services.ovh.spec import (
     ENDPOINTS,
     OAUTH2_TOKEN_URLS,
 )
-from tether.transport import Timeout, TransportOptions
+from tether.transport import (
+    Timeout,
+    TransportOptions,
+    default_async_transport,
+    default_sync_transport,
+)
 
 __all__ = [
     "API_READ_ONLY",
@@ -170,6 +175,7 @@ class _BaseClient:
     """Everything but the driver. Subclasses set ``_run``."""
 
     _run: Any  # SyncRuntime.run or AsyncRuntime.run
+    _runtime: Any  # SyncRuntime or AsyncRuntime
 
     def __init__(
         self,
@@ -375,7 +381,7 @@ class _BaseClient:
             return Request("GET", url, headers, label="ovh GET /auth/time")
             yield
 
-        response = yield from retrying(self._retry, build)
+        response = yield from self._send(build)
         now = yield Now()
         server_time = self._decode(response, "GET /auth/time")
         if not isinstance(server_time, int):
@@ -444,12 +450,7 @@ class _BaseClient:
                     headers.append(("X-Ovh-Application", self._application_key))
                 return Request(method, url, tuple(headers), body, label=label)
 
-            try:
-                response = yield from retrying(self._retry, build)
-            except TransportError as e:
-                raise E.HTTPError(
-                    redact_text(f"Low HTTP request failed error: {e}", self._secrets)
-                ) from e
+            response = yield from self._send(build)
             if raw:
                 return RawResponse(response)
             if (
@@ -465,6 +466,16 @@ class _BaseClient:
                 yield from self._time_delta_flow(refresh=True)
                 continue
             return self._decode(response, where)
+
+    def _send(self, build: Callable[[], Flow[Request]]) -> Flow[Response]:
+        """Send with the retry policy; a failed exchange becomes python-ovh's ``HTTPError``
+        (also a ``tether.TransportError``; the precise cause is ``__cause__``)."""
+        try:
+            return (yield from retrying(self._retry, build))
+        except TransportError as e:
+            raise E.HTTPError(
+                redact_text(f"Low HTTP request failed error: {e}", self._secrets)
+            ) from e
 
     def _decode(self, response: Response, where: str) -> Any:
         retry_after = None
@@ -560,6 +571,11 @@ class _BaseClient:
 
     # --- v2 cursor pagination -------------------------------------------------------------
 
+    def iterate(self, path: str, page_size: int | None = None) -> Any:
+        """Every item of a v2 cursor-paginated list (``GET /v2/...``), a page fetched only when
+        needed. An iterator on ``Client``, an async iterator on ``AsyncClient``."""
+        return self._runtime.iterate(lambda cursor: self._page_flow(path, cursor, page_size))
+
     def _page_flow(
         self, path: str, cursor: str | None, page_size: int | None
     ) -> Flow[tuple[list[Any], str | None]]:
@@ -622,20 +638,9 @@ class Client(_BaseClient):
             **options,
         )
         if transport is None:
-            from tether.transport.sync import Urllib3Transport
-
-            transport = Urllib3Transport(self._transport_options)
+            transport = default_sync_transport(self._transport_options)
         self._runtime = SyncRuntime(transport)
         self._run = self._runtime.run
-
-    def iterate(self, path: str, page_size: int | None = None) -> Iterator[Any]:
-        """Every item of a v2 cursor-paginated list, fetching pages as needed."""
-        cursor: str | None = None
-        while True:
-            items, cursor = self._run(self._page_flow(path, cursor, page_size))
-            yield from items
-            if not cursor:
-                return
 
     def close(self) -> None:
         self._runtime.close()
@@ -676,21 +681,9 @@ class AsyncClient(_BaseClient):
             **options,
         )
         if transport is None:
-            from tether.transport.aio import AiohttpTransport
-
-            transport = AiohttpTransport(self._transport_options)
+            transport = default_async_transport(self._transport_options)
         self._runtime = AsyncRuntime(transport)
         self._run = self._runtime.run
-
-    async def iterate(self, path: str, page_size: int | None = None) -> AsyncIterator[Any]:
-        """Every item of a v2 cursor-paginated list, fetching pages as needed."""
-        cursor: str | None = None
-        while True:
-            items, cursor = await self._run(self._page_flow(path, cursor, page_size))
-            for item in items:
-                yield item
-            if not cursor:
-                return
 
     async def close(self) -> None:
         await self._runtime.aclose()

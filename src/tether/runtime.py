@@ -13,18 +13,19 @@ Invariants:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
-import webbrowser
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tether.core.errors import TetherError, TransportError, UsageError
 from tether.core.flow import Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
 from tether.core.messages import Request, Response
 from tether.core.redact import redact_url
+
+if TYPE_CHECKING:
+    import asyncio
 
 T = TypeVar("T")
 
@@ -53,6 +54,8 @@ def _default_prompt(p: Prompt) -> str:
 
 def _default_browse(b: Browse) -> None:
     # The URL may carry a one-time token: print it only to the user's own terminal, never log.
+    import webbrowser  # costs ~6 ms of imports; only interactive logins need it
+
     print(f"Open this URL in your browser: {b.url}")
     webbrowser.open(b.url)
 
@@ -160,13 +163,16 @@ class AsyncRuntime:
         transport: AsyncTransport,
         *,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         prompt: Callable[[Prompt], str | Awaitable[str]] = _default_prompt,
         browse: Callable[[Browse], Awaitable[None] | None] = _default_browse,
     ) -> None:
+        import asyncio  # here, not at module level: sync users never pay for it
+
+        self._asyncio = asyncio
         self.transport = transport
         self.clock = clock
-        self.sleep = sleep
+        self.sleep = sleep if sleep is not None else asyncio.sleep
         self.prompt = prompt
         self.browse = browse
         # asyncio.Lock binds to the loop on first use; a client used from several loops
@@ -174,6 +180,7 @@ class AsyncRuntime:
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
 
     def _lock(self, key: str) -> asyncio.Lock:
+        asyncio = self._asyncio
         k = (id(asyncio.get_running_loop()), key)
         lock = self._locks.get(k)
         if lock is None:
@@ -218,7 +225,7 @@ class AsyncRuntime:
                     error = e
             elif kind is Prompt:
                 value = self.prompt(effect)  # type: ignore[arg-type]
-                if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+                if hasattr(value, "__await__"):
                     value = await value
             elif kind is Browse:
                 r = self.browse(effect)  # type: ignore[arg-type]
@@ -228,6 +235,7 @@ class AsyncRuntime:
                 error = UsageError(f"flow yielded {effect!r}, which is not an effect")
 
     async def _gather(self, effect: Gather) -> list[Any]:
+        asyncio = self._asyncio
         if effect.limit <= 0:
             return list(await asyncio.gather(*(self.run(f) for f in effect.flows)))
         sem = asyncio.Semaphore(effect.limit)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 from tether.core.errors import ConnectError, TetherError, TransportError
 from tether.core.flow import Flow, Now, Send, Sleep
@@ -37,6 +36,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rare path; keeps import time down
+
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError, IndexError):

@@ -4,8 +4,8 @@ Invariants:
 - Every response is JSON and carries an ``X-Ovh-Queryid`` header; error bodies are always JSON
   objects (python-ovh calls ``.get`` on them), void successes are ``null`` with 200 or a bare 204,
   never an empty 200.
-- A request is checked in this order (ovh.md §3.5, §7.1; the order after the AK is unconfirmed
-  upstream, this is the order the brief fixes): route exists (404) → auth headers present (401)
+- A request is checked in this order (ovh.md §3.5 and §11.3; OVH's order after the AK is
+  unconfirmed, this one follows the checklist): route exists (404) → auth headers present (401)
   → AK known (403 INVALID_KEY) → CK known for that AK (403 NOT_CREDENTIAL) → signature (400
   INVALID_SIGNATURE) → timestamp window (400 QUERY_TIME_OUT) → credential validated (403
   INVALID_CREDENTIAL) → allowed IPs (403) → access rules (403 NOT_GRANTED_CALL) → body shape
@@ -161,27 +161,31 @@ def show(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+_TYPE_CHECKS: Final[dict[str, tuple[Callable[[object], bool], str]]] = {
+    "string": (lambda v: isinstance(v, str), "a string"),
+    "boolean": (lambda v: isinstance(v, bool), "a boolean"),
+    "long": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "stringList": (
+        lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "an array of strings",
+    ),
+}
+
+
 def check_value(name: str, value: object, spec: Param) -> None:
+    """Raise the 400 OVH gives for a value of the wrong type or outside its enumeration."""
     kind = spec.kind
     if value is None or kind == "any":
         return
     if kind == "enum":
-        if value not in spec.values or isinstance(value, bool):
+        if isinstance(value, bool) or value not in spec.values:
             raise bad_request(
                 f"[{name}] Given data ({show(value)}) does not belong to the "
                 f"{spec.enum_name} enumeration"
             )
         return
-    ok = {
-        "string": lambda v: isinstance(v, str),
-        "boolean": lambda v: isinstance(v, bool),
-        "long": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "stringList": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    }[kind](value)
-    if not ok:
-        label = {"string": "a string", "boolean": "a boolean", "long": "an integer"}.get(
-            kind, "an array of strings"
-        )
+    accepts, label = _TYPE_CHECKS[kind]
+    if not accepts(value):
         raise bad_request(f"[{name}] Given data ({show(value)}) is not {label}")
 
 
@@ -364,6 +368,8 @@ class OvhApi:
         method: str = scope["method"]
         root_path: str = scope.get("root_path", "")
         full_path: str = scope["path"]
+        # Routes and access rules see the path below the branch root: "/me" for "/1.0/me",
+        # "/iam/resource" for "/v2/iam/resource" (how rules apply to v2 is unconfirmed).
         path = full_path[len(root_path) :] if full_path.startswith(root_path) else full_path
         path = path or "/"
         if method == "OPTIONS":

@@ -114,7 +114,7 @@ def auth_credential(ctx: Ctx) -> dict[str, Any]:
         raise bad_request(ACCESS_RULES_MALFORMED, with_class=False)
     clean: list[dict[str, str]] = []
     for rule in rules:
-        if not isinstance(rule, dict) or set(rule) - {"method", "path"}:
+        if not isinstance(rule, dict) or set(rule) != {"method", "path"}:
             raise bad_request(ACCESS_RULES_MALFORMED, with_class=False)
         method, path = rule.get("method"), rule.get("path")
         if method not in METHODS:

@@ -1,0 +1,253 @@
+"""``Sandbox``: the combined emulator app served by uvicorn on a background thread.
+
+Invariants:
+- Importing this module imports only the standard library and ``tether.core.errors``;
+  Starlette and uvicorn load in ``start()``.
+- Every control method goes through the HTTP control API (``/_sandbox/...``) rather than
+  touching the app's objects: the state is only ever mutated on the server's loop thread.
+- ``stop()`` returns only once the server thread has finished (or raises if it would not),
+  and closes the listening socket; a stopped Sandbox can be started again (on a new port if
+  it was created with ``port=0``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from tether.core.errors import TetherError
+from tether.sandbox.registry import spec_for
+
+if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
+
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+
+class SandboxError(TetherError):
+    """The sandbox could not start, stop, or answer a control request."""
+
+
+class Sandbox:
+    """Every service emulator on one local port.
+
+    Args:
+        host: address to listen on (loopback by default).
+        port: TCP port; 0 (default) picks a free one.
+
+    Use as a context manager, or call ``start()`` / ``stop()``::
+
+        with Sandbox() as sandbox:
+            creds = sandbox.credentials()["ovh"]
+            ...
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+        self._url: str | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Start serving (no-op if already running).
+
+        Raises:
+            SandboxError: the ``sandbox`` extra is missing or the server did not come up.
+            OSError: the address cannot be bound.
+        """
+        if self._thread is not None:
+            return self
+        try:
+            from tether.sandbox.app import create_app
+            from tether.sandbox.server import bind, build_server, url_for
+        except ImportError as err:  # pragma: no cover - depends on the installed extras
+            raise SandboxError(
+                f"the sandbox needs Starlette and uvicorn ({err}); "
+                "install them with: pip install 'tether[sandbox]'"
+            ) from err
+        sock = bind(self.host, self.port)
+        # log_config=None: a library must not reconfigure its host's logging.
+        server = build_server(create_app(), log_config=None)
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name=f"tether-sandbox-{sock.getsockname()[1]}",
+            daemon=True,
+        )
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                thread.join(_STOP_TIMEOUT)
+                sock.close()
+                raise SandboxError("the sandbox server did not start")
+            time.sleep(0.002)
+        self._server, self._thread, self._sock = server, thread, sock
+        self._url = url_for(sock)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and wait for its thread (no-op if not running).
+
+        Raises:
+            SandboxError: the server thread did not finish in time.
+        """
+        server, thread, sock = self._server, self._thread, self._sock
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(_STOP_TIMEOUT)
+        if thread.is_alive():  # pragma: no cover - a handler stuck beyond the grace period
+            server.force_exit = True
+            thread.join(_STOP_TIMEOUT)
+        if sock is not None:
+            sock.close()
+        self._server = self._thread = self._sock = None
+        self._url = None
+        if thread.is_alive():  # pragma: no cover
+            raise SandboxError("the sandbox server thread did not stop")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(url={self._url!r})" if self._url else "Sandbox(stopped)"
+
+    # -- addresses ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Root URL, e.g. ``http://127.0.0.1:41234`` (no trailing slash).
+
+        Raises:
+            SandboxError: the sandbox is not running.
+        """
+        if self._url is None:
+            raise SandboxError("the sandbox is not running; call start() first")
+        return self._url
+
+    def base_url(self, service: str) -> str:
+        """API base URL of ``service`` (``"ovh"`` -> ``<root>/ovh/1.0``).
+
+        Raises:
+            SandboxError: not running, or no emulator for ``service``.
+        """
+        try:
+            spec = spec_for(service)
+        except KeyError as err:
+            raise SandboxError(str(err.args[0])) from None
+        return f"{self.url}{spec.mount}{spec.api_path}"
+
+    # -- control API ----------------------------------------------------------------------
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Call a control route (``path`` under the root, e.g. ``/_sandbox/reset``).
+
+        Raises:
+            SandboxError: not running, unreachable, or a non-2xx answer.
+        """
+        root = self.url
+        hostport = root.split("://", 1)[1]
+        conn = http.client.HTTPConnection(hostport, timeout=10)
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        try:
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except OSError as err:
+            raise SandboxError(f"sandbox control {method} {path} failed: {err}") from err
+        finally:
+            conn.close()
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            data = None
+        if not 200 <= response.status < 300:
+            detail = data.get("error") if isinstance(data, dict) else raw[:200].decode("replace")
+            raise SandboxError(f"sandbox control {method} {path}: {response.status} {detail}")
+        return data
+
+    def credentials(self) -> dict[str, Any]:
+        """Every service's credentials block (``GET /_sandbox/credentials``)."""
+        result: dict[str, Any] = self.control("GET", "/_sandbox/credentials")
+        return result
+
+    def reset(self) -> None:
+        """Seeded state for every service; faults, clock skews and tunables cleared."""
+        self.control("POST", "/_sandbox/reset")
+
+    def set_faults(self, **spec: Any) -> dict[str, Any]:
+        """Add one fault spec (see ``tether.sandbox.faults``); returns it with its ``id``.
+
+        Several calls stack several specs; ``clear_faults()`` removes them all.
+        """
+        result = self.control("POST", "/_sandbox/faults", spec)
+        added: dict[str, Any] = result["added"][0]
+        return added
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The active fault specs, with how often each was applied."""
+        result: list[dict[str, Any]] = self.control("GET", "/_sandbox/faults")["faults"]
+        return result
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "/_sandbox/faults")
+
+    def validate_consumer_key(
+        self, consumer_key: str, *, deny: bool = False, expires_in: float | None = None
+    ) -> dict[str, Any]:
+        """Approve (or refuse) a pending OVH consumer key as the user would on the web page.
+
+        Args:
+            consumer_key: the ``consumerKey`` returned by ``POST /auth/credential``.
+            deny: refuse instead of approving.
+            expires_in: validity in seconds (default: unlimited).
+
+        Returns:
+            The credential (``api.Credential`` shape).
+        """
+        body: dict[str, Any] = {"deny": deny}
+        if expires_in is not None:
+            body["expires_in"] = expires_in
+        result: dict[str, Any] = self.control(
+            "POST", f"/_sandbox/ovh/credentials/{consumer_key}/validate", body
+        )
+        return result
+
+    def set_time_skew(self, seconds: float, service: str = "ovh") -> None:
+        """Make the service's server clock run ``seconds`` ahead of real time (negative: behind)."""
+        self.control("POST", f"/_sandbox/{service}/time", {"skew": seconds})
+
+    def set_oauth2(self, *, expires_in: int, service: str = "ovh") -> None:
+        """Lifetime announced (``expires_in``) for OAuth2 tokens granted from now on."""
+        self.control("POST", f"/_sandbox/{service}/oauth2", {"expires_in": expires_in})
+
+    def stats(self, service: str = "ovh") -> dict[str, Any]:
+        """Request counters of a service (per path, per call, OAuth2 grants …)."""
+        result: dict[str, Any] = self.control("GET", f"/_sandbox/{service}/stats")
+        return result

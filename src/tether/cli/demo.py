@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 import urllib3
 
+from tether.core.errors import TetherError
+
 
 def run_demo(echo: Callable[[str], None]) -> None:
     from tether import ovh
@@ -34,7 +36,7 @@ def run_demo(echo: Callable[[str], None]) -> None:
         validation = ck.request()
         echo(f"1. Consumer key requested; state {validation['state']}.")
         echo(f"   Validation page: {validation['validationUrl'].split('?')[0]}?credentialToken=…")
-        _approve(validation["validationUrl"], creds, sb)
+        _approve(validation["validationUrl"], creds["account"])
         echo("   Approved on the validation page as the sandbox's test user.")
 
         me = client.get("/me")
@@ -87,23 +89,15 @@ def run_demo(echo: Callable[[str], None]) -> None:
     echo(f"\nDone in {time.perf_counter() - started:.1f} s.")
 
 
-def _approve(validation_url: str, creds: dict[str, object], sb: object) -> None:
+def _approve(validation_url: str, account: dict[str, str]) -> None:
     """Approve the consumer key through the real HTML form, as a person would."""
-    account = creds.get("account")
-    if isinstance(account, dict):
-        form = {
-            "login": str(account["login"]),
-            "password": str(account["password"]),
-            "action": "approve",
-        }
-        r = urllib3.request(
-            "POST",
-            validation_url,
-            body=urlencode(form),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            redirect=False,
-        )
-        if r.status < 400:
-            return
-    # Fall back on the control API, which does the same without the form.
-    sb.validate_consumer_key(validation_url)  # type: ignore[attr-defined]
+    form = {"login": account["login"], "password": account["password"], "action": "approve"}
+    r = urllib3.request(
+        "POST",
+        validation_url,
+        body=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        redirect=False,
+    )
+    if r.status >= 400 or b'role="alert"' in r.data:
+        raise TetherError(f"the sandbox's validation page refused the approval (HTTP {r.status})")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 log = logging.getLogger("tether.http")
+DEBUG = logging.DEBUG
 
 # fetch(token) -> flow of (items, next token or None)
 PageFetcher = Callable[[Any], Flow[tuple[list[T], Any]]]
@@ -61,8 +62,6 @@ def _default_browse(b: Browse) -> None:
 
 
 def _log_send(request: Request, response: Response | None, error: Exception | None) -> None:
-    if not log.isEnabledFor(logging.DEBUG):
-        return
     if response is not None:
         log.debug("%s %s -> %d", request.method, redact_url(request.url), response.status)
     else:
@@ -101,6 +100,7 @@ class SyncRuntime:
         error: BaseException | None = None
         send_ = flow.send
         transport_send = self.transport.send
+        debug = log.isEnabledFor
         while True:
             try:
                 effect = send_(value) if error is None else flow.throw(error)
@@ -113,9 +113,11 @@ class SyncRuntime:
                 request = effect.request  # type: ignore[union-attr]
                 try:
                     value = transport_send(request)
-                    _log_send(request, value, None)
+                    if debug(DEBUG):
+                        _log_send(request, value, None)
                 except TransportError as e:
-                    _log_send(request, None, e)
+                    if debug(DEBUG):
+                        _log_send(request, None, e)
                     error = e
             elif kind is Now:
                 value = self.clock()
@@ -192,6 +194,7 @@ class AsyncRuntime:
         error: BaseException | None = None
         send_ = flow.send
         transport_send = self.transport.send
+        debug = log.isEnabledFor
         while True:
             try:
                 effect = send_(value) if error is None else flow.throw(error)
@@ -204,9 +207,11 @@ class AsyncRuntime:
                 request = effect.request  # type: ignore[union-attr]
                 try:
                     value = await transport_send(request)
-                    _log_send(request, value, None)
+                    if debug(DEBUG):
+                        _log_send(request, value, None)
                 except TransportError as e:
-                    _log_send(request, None, e)
+                    if debug(DEBUG):
+                        _log_send(request, None, e)
                     error = e
             elif kind is Now:
                 value = self.clock()

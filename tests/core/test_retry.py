@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from tests.flowdriver import Driver
 from tether.core.errors import ConnectError, ConnectionLost, TetherError, TimeoutError
-from tether.core.flow import Flow
 from tether.core.messages import Request, Response
 from tether.core.retry import RetryBudget, RetryPolicy, parse_retry_after, retrying
 
@@ -83,9 +82,8 @@ def test_budget_stops_retry_storms() -> None:
 
 
 def _build(req: Request):
-    def build() -> Flow[Request]:
+    def build(now: float) -> Request:
         return req
-        yield
 
     return build
 
@@ -120,3 +118,22 @@ def test_retrying_returns_final_error_response() -> None:
     d = Driver(lambda r: Response(500))
     resp = d.run(retrying(policy(max_attempts=3), _build(GET)))
     assert resp.status == 500 and len(d.sent) == 3
+
+
+def test_retrying_paces_each_attempt_and_resigns_with_fresh_time() -> None:
+    from tether.core.ratelimit import TokenBucket
+
+    built_at: list[float] = []
+
+    def build(now: float) -> Request:
+        built_at.append(now)
+        return GET
+
+    answers = [Response(503), Response(200)]
+    d = Driver(lambda r: answers.pop(0), clock=100.0)
+    bucket = TokenBucket(rate=1.0, capacity=1)
+    bucket.reserve(100.0)  # the bucket is empty: the first attempt waits a second
+    d.run(retrying(policy(), build, pace=bucket))
+    assert d.slept[0] == 1.0
+    assert built_at[0] == 101.0  # signed after the wait, not before
+    assert built_at[1] > built_at[0]  # a retry is built (signed) again

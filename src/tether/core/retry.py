@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from tether.core.errors import ConnectError, TetherError, TransportError
 from tether.core.flow import Flow, Now, Send, Sleep
 from tether.core.messages import Request, Response
+from tether.core.ratelimit import TokenBucket
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -132,29 +133,41 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 
 def retrying(
     policy: RetryPolicy,
-    make_request: Callable[[], Flow[Request]],
+    build: Callable[[float], Request],
     is_transient: Callable[[Response], bool] | None = None,
+    pace: TokenBucket | None = None,
 ) -> Flow[Response]:
-    """Send the request built by ``make_request`` until the policy says stop.
+    """Send the request made by ``build(now)`` until the policy says stop.
 
-    ``make_request`` is itself a flow so each attempt can be signed afresh (new timestamp,
-    new nonce). Returns the last response, or raises the last transport error.
+    ``build`` is called for every attempt with the current time, so each attempt is signed
+    afresh (new timestamp, new nonce). With ``pace``, each attempt first waits for a token of
+    the client's own rate limit. Returns the last response, or raises the last transport error.
+
+    This is on every call's path: keep it to one generator and no allocations on success.
     """
     policy.budget.deposit()
     attempt = 0
     while True:
         attempt += 1
-        request = yield from make_request()
+        now: float = yield Now()
+        if pace is not None:
+            wait = pace.reserve(now)
+            if wait > 0:
+                yield Sleep(wait)
+                now += wait
+        request = build(now)
         outcome: Response | TetherError
         try:
-            outcome = yield Send(request)
+            response: Response = yield Send(request)
         except TransportError as e:
             outcome = e
+        else:
+            if response.status < 400 and (is_transient is None or not is_transient(response)):
+                return response
+            outcome = response
         transient = (
             isinstance(outcome, Response) and is_transient is not None and is_transient(outcome)
         )
-        if isinstance(outcome, Response) and outcome.status < 400 and not transient:
-            return outcome
         now = yield Now()
         delay = policy.decide(attempt, request, outcome, now, transient=transient)
         if delay is None:

@@ -25,6 +25,9 @@ class AiohttpTransport:
         connect, read = options.split_timeout()
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
         self._session: aiohttp.ClientSession | None = None
+        # Parsed URLs by string: a client calls the same few URLs over and over, and building
+        # a yarl.URL is a measurable part of a call's CPU. Bounded; cleared when full.
+        self._urls: dict[str, URL] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -58,10 +61,15 @@ class AiohttpTransport:
             kw["timeout"] = aiohttp.ClientTimeout(
                 total=None, connect=request.timeout, sock_read=request.timeout
             )
+        url = self._urls.get(request.url)
+        if url is None:
+            if len(self._urls) >= 1024:
+                self._urls.clear()
+            url = self._urls[request.url] = URL(request.url, encoded=True)
         try:
             async with session.request(
                 request.method,
-                URL(request.url, encoded=True),
+                url,
                 data=body if body else None,
                 headers=request.headers,
                 allow_redirects=False,

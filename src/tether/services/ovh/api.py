@@ -19,14 +19,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
-from tether.auth.ovh import signature
+from tether.auth.ovh import Signer
 from tether.core.config import EnvSource, IniSource, MappingSource, Setting, Settings
 from tether.core.errors import TransportError
-from tether.core.flow import Exclusive, Flow, Now, Sleep
+from tether.core.flow import Exclusive, Flow, Now
 from tether.core.messages import Request, Response
 from tether.core.params import unalias
 from tether.core.ratelimit import TokenBucket
@@ -247,6 +247,7 @@ class _BaseClient:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._time_delta: int | None = None
+        self._signer_cache: tuple[str, Signer] | None = None
         self._transport_options = TransportOptions(timeout=timeout, proxy=proxy, verify=verify)
         self.timeout = timeout
         if retry is True:
@@ -377,11 +378,13 @@ class _BaseClient:
         headers = self._unauth_headers()
         url = self._endpoint + "/auth/time"
 
-        def build() -> Flow[Request]:
+        def build(now: float) -> Request:
             return Request("GET", url, headers, label="ovh GET /auth/time")
-            yield
 
-        response = yield from self._send(build)
+        try:
+            response = yield from retrying(self._retry, build)
+        except TransportError as e:
+            raise E.HTTPError(f"Low HTTP request failed error: {e}") from e
         now = yield Now()
         server_time = self._decode(response, "GET /auth/time")
         if not isinstance(server_time, int):
@@ -409,54 +412,66 @@ class _BaseClient:
         method = method.upper()
         url = self._url(path)
         body = encode_body(data) if data is not None else b""
-        base: list[tuple[str, str]] = list(extra_headers.items()) if extra_headers else []
+        base: tuple[tuple[str, str], ...] = tuple(extra_headers.items()) if extra_headers else ()
         if body:
-            base = [h for h in base if h[0].lower() != "content-type"]
-            base.extend(_JSON_HEADERS)
+            base = (*(h for h in base if h[0].lower() != "content-type"), *_JSON_HEADERS)
         where = f"{method} {path.split('?', 1)[0]}"
         label = f"ovh {where}"
         clock_retried = False
+        oauth2 = self._oauth2
         while True:
-            if need_auth and not self._oauth2:
-                if not self._application_secret:
-                    raise E.InvalidKey(f"Invalid ApplicationSecret '{self._application_secret}'")
-                if not self._consumer_key:
-                    raise E.InvalidKey(
-                        f"Invalid ConsumerKey '{self._consumer_key}': request one with "
-                        "new_consumer_key_request() or configure consumer_key"
+            if need_auth:
+                if oauth2:
+                    token = yield from self._token_flow()
+                    auth_headers: tuple[tuple[str, str], ...] = (
+                        ("Authorization", f"Bearer {token}"),
                     )
-                yield from self._time_delta_flow()
+                else:
+                    if not self._application_secret:
+                        raise E.InvalidKey(
+                            f"Invalid ApplicationSecret '{self._application_secret}'"
+                        )
+                    if not self._consumer_key:
+                        raise E.InvalidKey(
+                            f"Invalid ConsumerKey '{self._consumer_key}': request one with "
+                            "new_consumer_key_request() or configure consumer_key"
+                        )
+                    if self._time_delta is None:
+                        yield from self._time_delta_flow()
+                    auth_headers = ()
+            else:
+                auth_headers = self._unauth_headers()
 
-            def build() -> Flow[Request]:
-                headers = list(base)
-                if self._bucket is not None:
-                    wait = self._bucket.reserve((yield Now()))
-                    if wait > 0:
-                        yield Sleep(wait)
-                if need_auth:
-                    if self._oauth2:
-                        token = yield from self._token_flow()
-                        headers.append(("Authorization", f"Bearer {token}"))
-                    else:
-                        now = yield Now()
-                        ts = int(now) + (self._time_delta or 0)
-                        ak, ck = self._application_key or "", self._consumer_key or ""
-                        sig = signature(self._application_secret or "", ck, method, url, body, ts)
-                        headers.append(("X-Ovh-Application", ak))
-                        headers.append(("X-Ovh-Consumer", ck))
-                        headers.append(("X-Ovh-Timestamp", str(ts)))
-                        headers.append(("X-Ovh-Signature", sig))
-                elif self._application_key is not None:
-                    headers.append(("X-Ovh-Application", self._application_key))
-                return Request(method, url, tuple(headers), body, label=label)
+            def build(
+                now: float, auth_headers: tuple[tuple[str, str], ...] = auth_headers
+            ) -> Request:
+                if need_auth and not oauth2:
+                    ts = int(now) + (self._time_delta or 0)
+                    ck = self._consumer_key or ""
+                    headers = (
+                        *base,
+                        ("X-Ovh-Application", self._application_key or ""),
+                        ("X-Ovh-Consumer", ck),
+                        ("X-Ovh-Timestamp", str(ts)),
+                        ("X-Ovh-Signature", self._signer(ck).sign(method, url, body, ts)),
+                    )
+                else:
+                    headers = (*base, *auth_headers)
+                return Request(method, url, headers, body, label=label)
 
-            response = yield from self._send(build)
+            try:
+                response = yield from retrying(self._retry, build, pace=self._bucket)
+            except TransportError as e:
+                # python-ovh's HTTPError (also a tether.TransportError); the cause is kept.
+                raise E.HTTPError(
+                    redact_text(f"Low HTTP request failed error: {e}", self._secrets)
+                ) from e
             if raw:
                 return RawResponse(response)
             if (
                 response.status == 400
                 and need_auth
-                and not self._oauth2
+                and not oauth2
                 and not clock_retried
                 and b"QUERY_TIME_OUT" in response.body
             ):
@@ -467,15 +482,13 @@ class _BaseClient:
                 continue
             return self._decode(response, where)
 
-    def _send(self, build: Callable[[], Flow[Request]]) -> Flow[Response]:
-        """Send with the retry policy; a failed exchange becomes python-ovh's ``HTTPError``
-        (also a ``tether.TransportError``; the precise cause is ``__cause__``)."""
-        try:
-            return (yield from retrying(self._retry, build))
-        except TransportError as e:
-            raise E.HTTPError(
-                redact_text(f"Low HTTP request failed error: {e}", self._secrets)
-            ) from e
+    def _signer(self, consumer_key: str) -> Signer:
+        # The consumer key changes after request_consumerkey(); rebuild the signer then.
+        signer = self._signer_cache
+        if signer is None or signer[0] != consumer_key:
+            signer = (consumer_key, Signer(self._application_secret or "", consumer_key))
+            self._signer_cache = signer
+        return signer[1]
 
     def _decode(self, response: Response, where: str) -> Any:
         retry_after = None
@@ -530,9 +543,8 @@ class _BaseClient:
             label="ovh POST oauth2/token",
         )
 
-        def build() -> Flow[Request]:
+        def build(now: float) -> Request:
             return request
-            yield
 
         try:
             response = yield from retrying(self._retry, build)

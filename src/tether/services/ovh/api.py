@@ -491,6 +491,12 @@ class _BaseClient:
         return signer[1]
 
     def _decode(self, response: Response, where: str) -> Any:
+        if 200 <= response.status < 300 and response.status != 204:
+            # The common case, kept to one call; anything odd goes the long way for its message.
+            try:
+                return json.loads(response.body)
+            except ValueError:
+                pass
         retry_after = None
         if response.status == 429:
             retry_after = parse_retry_after(response.header("Retry-After"), 0.0)

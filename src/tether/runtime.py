@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tether.core.errors import TetherError, TransportError, UsageError
-from tether.core.flow import Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
+from tether.core.flow import Blocking, Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
 from tether.core.messages import Request, Response
 from tether.core.redact import redact_url
 
@@ -34,6 +34,8 @@ DEBUG = logging.DEBUG
 
 # fetch(token) -> flow of (items, next token or None)
 PageFetcher = Callable[[Any], Flow[tuple[list[T], Any]]]
+# fetch(page number from 1) -> flow of (items, total number of pages)
+NumberedPageFetcher = Callable[[int], Flow[tuple[list[T], int]]]
 
 
 class SyncTransport(Protocol):
@@ -138,6 +140,11 @@ class SyncRuntime:
                 value = self.prompt(effect)  # type: ignore[arg-type]
             elif kind is Browse:
                 self.browse(effect)  # type: ignore[arg-type]
+            elif kind is Blocking:
+                try:
+                    value = effect.fn()  # type: ignore[union-attr]
+                except TetherError as e:
+                    error = e
             else:
                 error = UsageError(f"flow yielded {effect!r}, which is not an effect")
 
@@ -152,6 +159,20 @@ class SyncRuntime:
             yield from items
             if token is None:
                 return
+
+    def walk_pages(self, fetch: NumberedPageFetcher[T], prefetch: int = 0) -> Iterator[T]:
+        """Items of pages 1, 2, … up to the page count the first page announced.
+
+        Stops on the count, never on an empty page: services such as Flickr keep answering
+        past the last page. ``prefetch`` is accepted for symmetry and ignored (sync).
+        """
+        page, pages = 1, 1
+        while page <= pages:
+            items, total = self.run(fetch(page))
+            if page == 1:
+                pages = total
+            yield from items
+            page += 1
 
     def close(self) -> None:
         self.transport.close()
@@ -236,6 +257,11 @@ class AsyncRuntime:
                 r = self.browse(effect)  # type: ignore[arg-type]
                 if r is not None:
                     await r
+            elif kind is Blocking:
+                try:
+                    value = await self._asyncio.to_thread(effect.fn)  # type: ignore[union-attr]
+                except TetherError as e:
+                    error = e
             else:
                 error = UsageError(f"flow yielded {effect!r}, which is not an effect")
 
@@ -260,6 +286,30 @@ class AsyncRuntime:
                 yield item
             if token is None:
                 return
+
+    async def walk_pages(
+        self, fetch: NumberedPageFetcher[T], prefetch: int = 0
+    ) -> AsyncIterator[T]:
+        """``async for`` twin of ``SyncRuntime.walk_pages``; with ``prefetch`` > 0, up to that
+        many following pages are fetched concurrently while earlier ones are consumed.
+        Items still come in page order."""
+        asyncio = self._asyncio
+        items, pages = await self.run(fetch(1))
+        for item in items:
+            yield item
+        pending: list[Any] = []  # futures of (items, pages)
+        next_page = 2
+        try:
+            while next_page <= pages or pending:
+                while next_page <= pages and len(pending) < max(1, prefetch):
+                    pending.append(asyncio.ensure_future(self.run(fetch(next_page))))
+                    next_page += 1
+                items, _ = await pending.pop(0)
+                for item in items:
+                    yield item
+        finally:
+            for task in pending:
+                task.cancel()
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -18,7 +18,7 @@ import click
 from tether import __version__
 from tether.core.errors import TetherError
 
-SERVICES = ("ovh",)
+SERVICES = ("ovh", "flickr")
 
 
 class _Group(click.Group):
@@ -86,39 +86,160 @@ def _sandbox_env(use_sandbox: bool) -> Iterator[None]:
             del os.environ["TETHER_SANDBOX"]
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": False})
 @click.argument("service", type=click.Choice(SERVICES))
 @click.argument("method")
-@click.argument("path")
-@click.argument("params", nargs=-1)
+@click.argument("args", nargs=-1)
 @click.option(
     "--sandbox", "use_sandbox", is_flag=True, help="Talk to the sandbox, not the service."
 )
-@click.option("--no-auth", is_flag=True, help="Send the call unauthenticated.")
+@click.option("--no-auth", is_flag=True, help="Send the call unauthenticated (OVH).")
+@click.option(
+    "--format",
+    "fmt",
+    default="parsed-json",
+    show_default=True,
+    type=click.Choice(["parsed-json", "etree", "json", "rest"]),
+    help="Flickr response format.",
+)
 def call(
-    service: str, method: str, path: str, params: tuple[str, ...], use_sandbox: bool, no_auth: bool
+    service: str, method: str, args: tuple[str, ...], use_sandbox: bool, no_auth: bool, fmt: str
 ) -> None:
-    """Call any API method and print the JSON result.
+    """Call any API method and print the result.
 
     \b
     Examples:
       tether call ovh GET /me --sandbox
       tether call ovh GET /me/bill date.from=2024-01-01
       tether call ovh POST /email/domain/example.com/redirection from=a@x.org to=b@x.org localCopy:=false
+      tether call flickr photos.search tags=cat per_page:=5 --sandbox
     """
-    kwargs = _parse_params(params)
     with _sandbox_env(use_sandbox):
-        from tether.ovh import Client
+        if service == "ovh":
+            if not args:
+                raise click.UsageError("tether call ovh METHOD PATH [key=value …]")
+            result = _call_ovh(method, args[0], _parse_params(args[1:]), no_auth)
+            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            result = _call_flickr(method, _parse_params(args), fmt)
+            if fmt == "etree":
+                import xml.etree.ElementTree as ET
 
-        with Client() as client:
-            method = method.upper()
-            if method in ("GET", "DELETE"):
-                result = getattr(client, method.lower())(path, _need_auth=not no_auth, **kwargs)
-            elif method in ("POST", "PUT"):
-                result = client.call(method, path, kwargs or None, need_auth=not no_auth)
+                click.echo(ET.tostring(result, encoding="unicode"))
+            elif fmt == "parsed-json":
+                click.echo(json.dumps(result, indent=2, ensure_ascii=False))
             else:
-                raise click.BadParameter(f"{method}: use GET, POST, PUT or DELETE")
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+                click.echo(result)
+
+
+def _call_ovh(method: str, path: str, kwargs: dict[str, Any], no_auth: bool) -> Any:
+    from tether.ovh import Client
+
+    with Client() as client:
+        method = method.upper()
+        if method in ("GET", "DELETE"):
+            return getattr(client, method.lower())(path, _need_auth=not no_auth, **kwargs)
+        if method in ("POST", "PUT"):
+            return client.call(method, path, kwargs or None, need_auth=not no_auth)
+        raise click.BadParameter(f"{method}: use GET, POST, PUT or DELETE")
+
+
+def _flickr_client(**kw: Any) -> Any:
+    """A FlickrAPI from FLICKR_API_KEY / FLICKR_API_SECRET (or the sandbox's test app); with
+    the sandbox and no stored token, the sandbox's ready OAuth token is used."""
+    from tether.flickr import FlickrAPI, OAuthToken
+
+    key = os.environ.get("FLICKR_API_KEY", "")
+    secret = os.environ.get("FLICKR_API_SECRET")
+    sandbox = os.environ.get("TETHER_SANDBOX")
+    if not key and not sandbox:
+        raise click.UsageError("set FLICKR_API_KEY and FLICKR_API_SECRET, or use --sandbox")
+    flickr = FlickrAPI(key, secret, **kw)
+    if sandbox and flickr.oauth_token is None and not flickr.token_cache.token:
+        from tether.sandbox.client import fetch_credentials
+
+        creds = fetch_credentials(sandbox)["flickr"]
+        flickr.oauth_token = OAuthToken(
+            creds["oauth_token"],
+            creds["oauth_token_secret"],
+            "delete",
+            username=creds["user"]["username"],
+            user_nsid=creds["user"]["nsid"],
+        )
+    return flickr
+
+
+def _call_flickr(method: str, kwargs: dict[str, Any], fmt: str) -> Any:
+    with _flickr_client() as flickr:
+        return flickr.call(method, format=fmt, **kwargs)
+
+
+@cli.command()
+@click.argument("service", type=click.Choice(["flickr"]))
+@click.option("--perms", default="read", type=click.Choice(["read", "write", "delete"]))
+@click.option("--console", is_flag=True, help="Type the code shown by Flickr instead of a browser.")
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Log in to the sandbox.")
+def login(service: str, perms: str, console: bool, use_sandbox: bool) -> None:
+    """Authorise tether with your account; the token is stored for later commands."""
+    from tether.flickr import FlickrAPI
+
+    with _sandbox_env(use_sandbox):
+        key = os.environ.get("FLICKR_API_KEY", "")
+        if not key and not os.environ.get("TETHER_SANDBOX"):
+            raise click.UsageError("set FLICKR_API_KEY and FLICKR_API_SECRET, or use --sandbox")
+        with FlickrAPI(key, os.environ.get("FLICKR_API_SECRET")) as flickr:
+            if console:
+                token = flickr.authenticate_console(perms)
+            else:
+                token = flickr.authenticate_via_browser(perms)
+            click.echo(f"Logged in as {token.username or token.user_nsid} with {perms} permission.")
+
+
+@cli.command()
+@click.argument("service", type=click.Choice(["flickr"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--title")
+@click.option("--description")
+@click.option("--tags", help="Space-separated; quote multi-word tags: 'a \"b c\"'.")
+@click.option("--public/--private", "is_public", default=None)
+@click.option("--replace", "photo_id", help="Replace the image of this photo id instead.")
+@click.option("--sandbox", "use_sandbox", is_flag=True, help="Upload to the sandbox.")
+def upload(
+    service: str,
+    file: str,
+    title: str | None,
+    description: str | None,
+    tags: str | None,
+    is_public: bool | None,
+    photo_id: str | None,
+    use_sandbox: bool,
+) -> None:
+    """Upload (or replace) a photo, with a progress bar."""
+    with _sandbox_env(use_sandbox), _flickr_client() as flickr:
+        with click.progressbar(length=100, label="uploading", show_percent=True) as bar:
+            shown = [0]
+
+            def progress(percent: float, done: bool) -> None:
+                step = int(percent) - shown[0]
+                if step > 0:
+                    bar.update(step)
+                    shown[0] += step
+
+            if photo_id:
+                rsp = flickr.replace(file, photo_id, callback=progress)
+            else:
+                rsp = flickr.upload(
+                    file,
+                    callback=progress,
+                    title=title,
+                    description=description,
+                    tags=tags,
+                    is_public=is_public,
+                )
+        new_id = rsp.findtext("photoid")
+        from tether.services.flickr.shorturl import url
+
+        click.echo(f"photo id {new_id}: {url(new_id)}" if new_id else "done")
 
 
 @cli.group()

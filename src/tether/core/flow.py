@@ -16,13 +16,15 @@ Invariants:
   at the ``yield``, so retry logic lives in flows, not drivers.
 - ``Exclusive(key, flow)`` runs a sub-flow while holding a lock named ``key`` on the driver,
   so that however many calls are in flight only one refreshes a token or a clock delta.
+- ``Blocking(fn)`` waits on something outside (a local OAuth callback server): the sync
+  driver calls ``fn()``, the async one runs it in a worker thread.
 - ``Gather(flows, limit)`` runs sub-flows concurrently where the driver can (async), one by one
   where it cannot (sync), and returns their results in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -90,7 +92,15 @@ class Gather:
     limit: int = 0  # 0: no limit
 
 
-Effect = Send | Sleep | Now | Prompt | Browse | Exclusive | Gather
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """Wait for something outside the flow (a browser hitting a local callback server) by
+    calling ``fn()``; the flow receives its result. The async driver runs it in a thread."""
+
+    fn: Callable[[], Any]
+
+
+Effect = Send | Sleep | Now | Prompt | Browse | Exclusive | Gather | Blocking
 
 
 def send(request: Request) -> Flow[Response]:

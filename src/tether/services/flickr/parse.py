@@ -1,0 +1,146 @@
+"""Turning Flickr's answers into Python: hardened ElementTree, XMLNode, JSON.
+
+Invariants:
+- XML is parsed with defusedxml: DTDs, entity declarations (billion laughs, quadratic blowup)
+  and external entities are refused, so a hostile or compromised endpoint cannot exhaust
+  memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming the call.
+- ``stat="fail"`` becomes the ``FlickrError`` subclass for its code; unparsed formats are never
+  checked (the seed's promise).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from tether.services.flickr.errors import FlickrProtocolError, error_for
+
+_XML_ERR = re.compile(rb'<err\s+code="(\d+)"')
+_JSON_ERR = re.compile(
+    rb'"stat"\s*:\s*"fail"[^}]*"code"\s*:\s*"?(\d+)|"code"\s*:\s*"?(\d+)"?[^}]*"stat"\s*:\s*"fail"'
+)
+_JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\((.*)\)\s*;?\s*$", re.S)
+
+
+def error_code(body: bytes) -> int | None:
+    """The error code of a failed answer (XML or JSON), without a full parse."""
+    m = _XML_ERR.search(body[:4096])
+    if m:
+        return int(m.group(1))
+    m = _JSON_ERR.search(body[:4096])
+    if m:
+        return int(m.group(1) or m.group(2))
+    return None
+
+
+def parse_etree(body: bytes, method: str) -> ET.Element:
+    """The ``<rsp>`` root element; raises for ``stat="fail"`` and for malformed XML."""
+    try:
+        root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as e:
+        raise FlickrProtocolError(
+            f"{method}: refused a hostile XML answer ({type(e).__name__}: DTDs and entities are "
+            "not allowed)"
+        ) from None
+    except ET.ParseError as e:
+        raise FlickrProtocolError(
+            f"{method}: the answer is not well-formed XML ({e}); {len(body)} bytes starting "
+            f"{body[:60]!r}"
+        ) from None
+    if root.tag != "rsp":
+        raise FlickrProtocolError(f"{method}: expected an <rsp> answer, got <{root.tag}>")
+    if root.get("stat") != "ok":
+        err = root.find("err")
+        if err is None:
+            raise FlickrProtocolError(f"{method}: stat={root.get('stat')!r} without <err>")
+        try:
+            code = int(err.get("code", ""))
+        except ValueError:
+            raise FlickrProtocolError(f"{method}: error without a numeric code") from None
+        raise error_for(code, err.get("msg", ""), method)
+    return root
+
+
+def parse_json(body: bytes, method: str) -> dict[str, Any]:
+    """The decoded object, JSONP wrapper (``jsonFlickrApi(...)``) removed; raises on fail."""
+    text = body.decode("utf-8", errors="replace")
+    m = _JSONP.match(text)
+    if m:
+        text = m.group(1)
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise FlickrProtocolError(f"{method}: the answer is not JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise FlickrProtocolError(f"{method}: expected a JSON object, got {type(data).__name__}")
+    if data.get("stat") != "ok":
+        try:
+            code = int(data.get("code", -1))
+        except (TypeError, ValueError):
+            code = -1
+        raise error_for(code, str(data.get("message", "")), method)
+    return data
+
+
+class XMLNode:
+    """The seed's XMLNode: attributes by item access, children by attribute (always lists).
+
+    ``node['id']``, ``node.photoset[0]``, ``node.text``, ``node.name`` (the element's name).
+    Unlike FlickrAPI's, repeated children are all kept whatever their names; a child whose
+    name collides with ``name``/``text``/``attrib``/``xml`` is reachable as ``node.children('name')``.
+    """
+
+    __slots__ = ("_children", "attrib", "name", "text", "xml")
+
+    def __init__(self, name: str, attrib: dict[str, str], text: str) -> None:
+        self.name = name
+        self.attrib = attrib
+        self.text = text
+        self.xml: str | None = None
+        self._children: dict[str, list[XMLNode]] = {}
+
+    @classmethod
+    def from_element(cls, el: ET.Element) -> XMLNode:
+        node = cls(el.tag, dict(el.attrib), el.text or "")
+        for child in el:
+            node._children.setdefault(child.tag, []).append(cls.from_element(child))
+        return node
+
+    def children(self, name: str) -> list[XMLNode]:
+        return self._children.get(name, [])
+
+    def __getattr__(self, name: str) -> list[XMLNode]:
+        try:
+            return self._children[name]
+        except KeyError:
+            raise AttributeError(f"<{self.name}> has no child <{name}>") from None
+
+    def __getitem__(self, key: str) -> str:
+        return self.attrib[key]
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.attrib.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.attrib
+
+    def __repr__(self) -> str:
+        return f"<XMLNode {self.name} {self.attrib!r} children={list(self._children)}>"
+
+
+def parse_xmlnode(body: bytes, method: str) -> XMLNode:
+    node = XMLNode.from_element(parse_etree(body, method))
+    node.xml = body.decode("utf-8", errors="replace")
+    return node
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """OAuth endpoints answer ``a=1&b=2`` text."""
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))

@@ -313,3 +313,25 @@ class AsyncRuntime:
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def make_runtime(
+    sync: bool,
+    transport: Any,
+    options: Any,
+    *,
+    browse: Callable[[Browse], Any] | None = None,
+    prompt: Callable[[Prompt], Any] | None = None,
+) -> SyncRuntime | AsyncRuntime:
+    """The runtime a facade runs its flows on: sync or async, on the given transport or the
+    measured default for ``options`` (a ``TransportOptions``)."""
+    from tether.transport import default_async_transport, default_sync_transport
+
+    kw: dict[str, Any] = {}
+    if browse is not None:
+        kw["browse"] = browse
+    if prompt is not None:
+        kw["prompt"] = prompt
+    if sync:
+        return SyncRuntime(transport or default_sync_transport(options), **kw)
+    return AsyncRuntime(transport or default_async_transport(options), **kw)

@@ -55,7 +55,13 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         session = self._get_session()
-        body = request.body
+        body: Any = request.body
+        if not isinstance(body, (bytes, bytearray)):
+            # A streamed upload: hand aiohttp an async iterator over the chunks so the body is
+            # never held in memory. Chunks are read from the iterator in the event loop (file
+            # reads of 64 KiB are short); a Content-Length header, when the caller set one,
+            # avoids chunked encoding.
+            body = _aiter(body)
         kw: dict[str, Any] = {}
         if request.timeout is not None:
             kw["timeout"] = aiohttp.ClientTimeout(
@@ -108,3 +114,8 @@ def _map_error(e: Exception, request: Request) -> Exception:
     if isinstance(e, aiohttp.ClientError):
         return TransportError(f"HTTP failure for {where}: {type(e).__name__}")
     return e
+
+
+async def _aiter(chunks: Any) -> Any:
+    for chunk in chunks:
+        yield chunk

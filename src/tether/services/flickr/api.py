@@ -28,7 +28,7 @@ from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
 from tether.core.paging import Walk
 from tether.core.retry import RetryPolicy, retrying
-from tether.runtime import AsyncRuntime, AsyncTransport, SyncRuntime, SyncTransport
+from tether.runtime import make_runtime
 from tether.services.flickr import parse as P
 from tether.services.flickr.errors import (
     FlickrAuthError,
@@ -50,12 +50,7 @@ from tether.services.flickr.spec import (
     UPLOAD_URL,
     perms_at_least,
 )
-from tether.transport import (
-    Timeout,
-    TransportOptions,
-    default_async_transport,
-    default_sync_transport,
-)
+from tether.transport import Timeout, TransportOptions
 
 __all__ = ["AsyncFlickrAPI", "FlickrAPI", "OAuthToken", "SimpleTokenCache"]
 
@@ -181,6 +176,9 @@ class _BaseFlickr:
         proxy: str | None = None,
         retry: RetryPolicy | bool | None = True,
         environ: Mapping[str, str] | None = None,
+        transport: Any = None,
+        browser: Callable[[Browse], Any] | None = None,
+        prompt: Callable[[Prompt], Any] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
         sandbox = environ.get("TETHER_SANDBOX")
@@ -247,6 +245,10 @@ class _BaseFlickr:
         else:
             self._retry = retry
         self._nonce: Callable[[], str] = lambda: secrets.token_hex(10)
+        self._runtime = make_runtime(
+            self._is_sync, transport, self._transport_options, browse=browser, prompt=prompt
+        )
+        self._run = self._runtime.run
 
     # --- names ----------------------------------------------------------------------------
 
@@ -973,35 +975,11 @@ class FlickrAPI(_BaseFlickr):
         store_token: ``False`` never reads nor writes the on-disk token cache.
         cache: ``True`` for a ``SimpleCache()``, or any Django-style cache object.
         browser, prompt: how to show a URL / ask the user (defaults: webbrowser, input()).
+        transport: a custom transport; timeout, proxy, retry and the ``*_url`` endpoints as
+            keywords.
     """
 
     _is_sync = True
-
-    def __init__(
-        self,
-        api_key: str,
-        secret: str | None = None,
-        username: str | None = None,
-        token: str | OAuthToken | None = None,
-        format: str = "etree",
-        store_token: bool = True,
-        cache: bool | Any = False,
-        *,
-        transport: SyncTransport | None = None,
-        browser: Callable[[Browse], None] | None = None,
-        prompt: Callable[[Prompt], str] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(api_key, secret, username, token, format, store_token, cache, **options)
-        if transport is None:
-            transport = default_sync_transport(self._transport_options)
-        kw: dict[str, Any] = {}
-        if browser is not None:
-            kw["browse"] = browser
-        if prompt is not None:
-            kw["prompt"] = prompt
-        self._runtime = SyncRuntime(transport, **kw)
-        self._run = self._runtime.run
 
     def close(self) -> None:
         self._runtime.close()
@@ -1018,32 +996,6 @@ class AsyncFlickrAPI(_BaseFlickr):
     are async iterators (``async for``)."""
 
     _is_sync = False
-
-    def __init__(
-        self,
-        api_key: str,
-        secret: str | None = None,
-        username: str | None = None,
-        token: str | OAuthToken | None = None,
-        format: str = "etree",
-        store_token: bool = True,
-        cache: bool | Any = False,
-        *,
-        transport: AsyncTransport | None = None,
-        browser: Callable[[Browse], Any] | None = None,
-        prompt: Callable[[Prompt], Any] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(api_key, secret, username, token, format, store_token, cache, **options)
-        if transport is None:
-            transport = default_async_transport(self._transport_options)
-        kw: dict[str, Any] = {}
-        if browser is not None:
-            kw["browse"] = browser
-        if prompt is not None:
-            kw["prompt"] = prompt
-        self._runtime = AsyncRuntime(transport, **kw)
-        self._run = self._runtime.run
 
     async def close(self) -> None:
         await self._runtime.aclose()

@@ -32,7 +32,7 @@ from tether.core.params import unalias
 from tether.core.ratelimit import TokenBucket
 from tether.core.redact import redact_text
 from tether.core.retry import RetryPolicy, parse_retry_after, retrying
-from tether.runtime import AsyncRuntime, AsyncTransport, SyncRuntime, SyncTransport
+from tether.runtime import make_runtime
 from tether.services.ovh import errors as E
 from tether.services.ovh.spec import (
     API_READ_ONLY,
@@ -43,12 +43,7 @@ from tether.services.ovh.spec import (
     ENDPOINTS,
     OAUTH2_TOKEN_URLS,
 )
-from tether.transport import (
-    Timeout,
-    TransportOptions,
-    default_async_transport,
-    default_sync_transport,
-)
+from tether.transport import Timeout, TransportOptions
 
 __all__ = [
     "API_READ_ONLY",
@@ -176,6 +171,7 @@ class _BaseClient:
 
     _run: Any  # SyncRuntime.run or AsyncRuntime.run
     _runtime: Any  # SyncRuntime or AsyncRuntime
+    _sync: bool  # which of the two the subclass is
 
     def __init__(
         self,
@@ -194,6 +190,7 @@ class _BaseClient:
         retry: RetryPolicy | bool | None = True,
         rate_limit: float | None = None,
         environ: Mapping[str, str] | None = None,
+        transport: Any = None,
     ) -> None:
         environ = os.environ if environ is None else environ
         self._settings = settings = _load_settings(
@@ -266,6 +263,8 @@ class _BaseClient:
             self._consumer_key,
             self._client_secret,
         )
+        self._runtime = make_runtime(self._sync, transport, self._transport_options)
+        self._run = self._runtime.run
 
     # --- python-ovh's public attributes -------------------------------------------------
 
@@ -630,35 +629,7 @@ class Client(_BaseClient):
         transport: a custom sync transport (anything with ``send``/``close``).
     """
 
-    def __init__(
-        self,
-        endpoint: str | None = None,
-        application_key: str | None = None,
-        application_secret: str | None = None,
-        consumer_key: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        config_file: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        *,
-        transport: SyncTransport | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            endpoint,
-            application_key,
-            application_secret,
-            consumer_key,
-            timeout,
-            config_file,
-            client_id,
-            client_secret,
-            **options,
-        )
-        if transport is None:
-            transport = default_sync_transport(self._transport_options)
-        self._runtime = SyncRuntime(transport)
-        self._run = self._runtime.run
+    _sync = True
 
     def close(self) -> None:
         self._runtime.close()
@@ -673,35 +644,7 @@ class Client(_BaseClient):
 class AsyncClient(_BaseClient):
     """The async twin of ``Client``: same arguments, same methods, each awaitable."""
 
-    def __init__(
-        self,
-        endpoint: str | None = None,
-        application_key: str | None = None,
-        application_secret: str | None = None,
-        consumer_key: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        config_file: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        *,
-        transport: AsyncTransport | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            endpoint,
-            application_key,
-            application_secret,
-            consumer_key,
-            timeout,
-            config_file,
-            client_id,
-            client_secret,
-            **options,
-        )
-        if transport is None:
-            transport = default_async_transport(self._transport_options)
-        self._runtime = AsyncRuntime(transport)
-        self._run = self._runtime.run
+    _sync = False
 
     async def close(self) -> None:
         await self._runtime.aclose()

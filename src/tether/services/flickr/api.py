@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tether.auth.flickr import FORM, legacy_signature, oauth_header
-from tether.core.errors import TransportError
+from tether.core.errors import TransportError, UsageError
 from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
 from tether.core.paging import Walk
@@ -634,7 +634,9 @@ class _BaseFlickr:
             return None
         from tether.store import FileTokenStore
 
-        return FileTokenStore(os.path.join(os.path.dirname(cache.token_path()), "oauth.token"))
+        # Beside the legacy token: auth.token -> oauth.token, auth-bob.token -> oauth-bob.token.
+        path = cache.token_path()
+        return FileTokenStore(os.path.join(os.path.dirname(path), "o" + os.path.basename(path)))
 
     def _load_oauth_token(self) -> OAuthToken | None:
         store = self._oauth_store()
@@ -771,12 +773,13 @@ class _BaseFlickr:
         fields = {k: encode_value(k, v) for k, v in params.items() if v is not None}
         if wait:
             fields["async"] = "1"
-        upload = MultipartUpload(
-            fields,
-            file=fileobj if fileobj is not None else filename,
-            filename=filename,
-            progress=callback,
-        )
+        try:
+            if fileobj is not None:
+                upload = MultipartUpload(fields, fileobj, filename=filename, progress=callback)
+            else:
+                upload = MultipartUpload(fields, filename or "", progress=callback)
+        except UsageError as e:
+            raise IllegalArgumentException(str(e)) from None
         name = "upload" if url == self._urls["upload"] else "replace"
 
         def build(now: float) -> Request:

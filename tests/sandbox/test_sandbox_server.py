@@ -86,8 +86,8 @@ def test_two_sandboxes_share_no_state(tether_sandbox: Sandbox) -> None:
 
 
 def test_unknown_service_base_url(tether_sandbox: Sandbox) -> None:
-    with pytest.raises(SandboxError, match="flickr"):
-        tether_sandbox.base_url("flickr")
+    with pytest.raises(SandboxError, match="myspace"):
+        tether_sandbox.base_url("myspace")
 
 
 def test_busy_port_is_an_os_error(tether_sandbox: Sandbox) -> None:
@@ -139,7 +139,10 @@ def test_credentials_follow_the_host_header(tether_sandbox: Sandbox) -> None:
 
 def test_index(tether_sandbox: Sandbox) -> None:
     index = get(tether_sandbox.url + "/")
-    assert index["services"] == {"ovh": tether_sandbox.base_url("ovh")}
+    assert index["services"] == {
+        "ovh": tether_sandbox.base_url("ovh"),
+        "flickr": tether_sandbox.base_url("flickr"),
+    }
     assert index["credentials"] == tether_sandbox.url + "/_sandbox/credentials"
 
 
@@ -150,7 +153,7 @@ def test_index(tether_sandbox: Sandbox) -> None:
         {"status": "500"},
         {"drop": "after"},
         {"count": 0, "status": 500},
-        {"service": "flickr", "status": 500},
+        {"service": "myspace", "status": 500},
         {"path_prefix": "ovh", "status": 500},
         {"rate_limit": {"per_second": 0}},
         {"rate_limit": {"burst": 3}},
@@ -225,10 +228,11 @@ def test_serve_prints_urls_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(2)]
+        lines = [proc.stdout.readline().strip() for _ in range(3)]
         assert re.fullmatch(r"ovh: http://127\.0\.0\.1:\d+/ovh/1\.0", lines[0]), lines
-        assert re.fullmatch(r"credentials: http://127\.0\.0\.1:\d+/_sandbox/credentials", lines[1])
-        creds_url = lines[1].split(" ", 1)[1]
+        assert re.fullmatch(r"flickr: http://127\.0\.0\.1:\d+/flickr/services/rest/", lines[1])
+        assert re.fullmatch(r"credentials: http://127\.0\.0\.1:\d+/_sandbox/credentials", lines[2])
+        creds_url = lines[2].split(" ", 1)[1]
         assert get(creds_url)["ovh"]["base_url"] == lines[0].split(" ", 1)[1]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(10) == 0, proc.stderr.read() if proc.stderr else ""

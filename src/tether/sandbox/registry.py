@@ -46,7 +46,10 @@ class ServiceSpec:
         return "/" + self.name
 
 
-SERVICES: tuple[ServiceSpec, ...] = (ServiceSpec("ovh", "tether.services.ovh.sandbox.app", "/1.0"),)
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("ovh", "tether.services.ovh.sandbox.app", "/1.0"),
+    ServiceSpec("flickr", "tether.services.flickr.sandbox.app", "/services/rest/"),
+)
 
 
 def spec_for(name: str) -> ServiceSpec:

@@ -132,3 +132,37 @@ def test_demo_runs_the_walkthrough() -> None:
         "Done in",
     ):
         assert expected in out, out
+
+
+def test_call_flickr_with_its_own_sandbox() -> None:
+    r = tether_cmd("call", "flickr", "photos.search", "tags=cat", "per_page=3", "--sandbox")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["stat"] == "ok" and len(data["photos"]["photo"]) == 3
+
+
+def test_call_flickr_xml_and_errors(tether_sandbox: Any) -> None:
+    env = {"TETHER_SANDBOX": tether_sandbox.url}
+    r = tether_cmd("call", "flickr", "test.login", "--format", "etree", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("<rsp") and "<username>" in r.stdout
+    r = tether_cmd("call", "flickr", "photos.noSuchThing", env=env)
+    assert r.returncode == 1 and "112" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_upload_flickr_with_progress(tether_sandbox: Any, tmp_path: Path) -> None:
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(os.urandom(500_000))
+    r = tether_cmd(
+        "upload", "flickr", str(photo), "--title", "CLI", env={"TETHER_SANDBOX": tether_sandbox.url}
+    )
+    assert r.returncode == 0, r.stderr
+    assert "photo id" in r.stdout and "http://flic.kr/p/" in r.stdout
+    assert "100%" in r.stdout + r.stderr
+    r = tether_cmd(
+        "upload",
+        "flickr",
+        str(tmp_path / "missing.jpg"),
+        env={"TETHER_SANDBOX": tether_sandbox.url},
+    )
+    assert r.returncode == 1 and "no such file" in r.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -215,31 +215,48 @@ def upload(
     use_sandbox: bool,
 ) -> None:
     """Upload (or replace) a photo, with a progress bar."""
-    with _sandbox_env(use_sandbox), _flickr_client() as flickr:
+    with _sandbox_env(use_sandbox), _flickr_client() as flickr, _progress() as progress:
+        if photo_id:
+            rsp = flickr.replace(file, photo_id, callback=progress)
+        else:
+            rsp = flickr.upload(
+                file,
+                callback=progress,
+                title=title,
+                description=description,
+                tags=tags,
+                is_public=is_public,
+            )
+    new_id = rsp.findtext("photoid")
+    from tether.services.flickr.shorturl import url
+
+    click.echo(f"photo id {new_id}: {url(new_id)}" if new_id else "done")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[float, bool], None]]:
+    """A progress bar on a terminal; quarter milestones (one line each) anywhere else."""
+    if sys.stdout.isatty():
         with click.progressbar(length=100, label="uploading", show_percent=True) as bar:
             shown = [0]
 
-            def progress(percent: float, done: bool) -> None:
+            def update(percent: float, done: bool) -> None:
                 step = int(percent) - shown[0]
                 if step > 0:
                     bar.update(step)
                     shown[0] += step
 
-            if photo_id:
-                rsp = flickr.replace(file, photo_id, callback=progress)
-            else:
-                rsp = flickr.upload(
-                    file,
-                    callback=progress,
-                    title=title,
-                    description=description,
-                    tags=tags,
-                    is_public=is_public,
-                )
-        new_id = rsp.findtext("photoid")
-        from tether.services.flickr.shorturl import url
+            yield update
+        return
+    said = [-1]
 
-        click.echo(f"photo id {new_id}: {url(new_id)}" if new_id else "done")
+    def milestones(percent: float, done: bool) -> None:
+        quarter = 4 if done else int(percent) // 25
+        if quarter > said[0]:
+            said[0] = quarter
+            click.echo(f"uploading: {quarter * 25}%")
+
+    yield milestones
 
 
 @cli.group()

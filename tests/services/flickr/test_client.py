@@ -315,3 +315,15 @@ def test_upload_needs_authentication(anon: Any, tmp_path: Path) -> None:
 def test_tether_sandbox_env(make_flickr: Any, tether_sandbox: Any) -> None:
     f = make_flickr("", environ={"TETHER_SANDBOX": tether_sandbox.url}, store_token=False)
     assert f.test_echo(a="b").find("a").text == "b"
+
+
+def test_connection_dropped_mid_upload(authed: Any, tether_sandbox: Any, tmp_path: Path) -> None:
+    tether_sandbox.set_faults(path_prefix="/flickr/services/upload/", drop="before", count=1)
+    with pytest.raises(flickrapi.FlickrError) as e:
+        authed.upload(str(_photo(tmp_path, 200_000)), title="dropped")
+    assert "connection" in str(e.value).lower()
+    from tether import TransportError
+
+    assert isinstance(e.value.__cause__, TransportError)
+    # Not re-sent on its own (an upload is not idempotent); a new call goes through.
+    assert authed.upload(str(_photo(tmp_path, 1000)), title="again").findtext("photoid")

@@ -32,6 +32,7 @@ $(BENCH_VENV)/.installed: pyproject.toml bench/requirements.txt
 
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python bench/flickr_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 
 sandbox: $(STAMP)
 	$(BIN)/tether sandbox

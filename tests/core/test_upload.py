@@ -58,7 +58,7 @@ def test_body_can_be_sent_again_for_a_retry(tmp_path: Path) -> None:
 
 def test_progress_is_monotonic_and_ends_done(tmp_path: Path) -> None:
     p = tmp_path / "a.bin"
-    p.write_bytes(b"z" * 1_000_000)
+    p.write_bytes(b"z" * 8_000_000)
     calls: list[tuple[float, bool]] = []
     up = MultipartUpload({"t": "1"}, str(p), progress=lambda pc, done: calls.append((pc, done)))
     for _ in up.body():

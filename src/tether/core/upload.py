@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from tether.core.errors import UsageError
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024  # large enough for few syscalls, small enough to stay constant-memory
 Progress = Callable[[float, bool], None]
 
 

@@ -335,9 +335,11 @@ class _BaseFlickr:
         out = dict(args)
         out["api_key"] = self.api_key
         tok = self.token_cache.token if legacy_token else None
-        if tok:
-            if not self.secret:
+        if tok and not self.secret:
+            if isinstance(self.token_cache, SimpleTokenCache):
                 raise IllegalArgumentException("a token needs the API secret to sign calls")
+            tok = None  # a token found on disk is unusable without the secret: call unsigned
+        if tok:
             out["auth_token"] = tok
         if self.secret:
             out["api_sig"] = legacy_signature(self.secret, out)

@@ -56,6 +56,11 @@ READY_TOKEN: Final = "72157600000000001-7e5d1c3b9a2f4e6d"
 READY_OAUTH_TOKEN: Final = "72157626318069415-4c2b8d6e1f3a5c7e"
 READY_OAUTH_SECRET: Final = "9d4e2a6c8b1f3e5a"
 
+# Known applications: the sandbox's own, and the placeholder key and secret that FlickrAPI's
+# manual uses in every example, so those examples run unchanged against the sandbox.
+APPS: Final = {API_KEY: SECRET, "X" * 32: "Y" * 16}
+SEED_PHOTOSET: Final = "2b640a3efc262f03567ee93cfd544e14"
+
 PERMS = ("none", "read", "write", "delete")
 TAGS = ("cat", "dog", "sunset", "amsterdam", "bridge", "snow", "portrait", "street")
 USERS = (
@@ -162,6 +167,16 @@ class FlickrState:
                 "owner": USER_NSID,
                 "secret": f"{rng.getrandbits(24):06x}",
             }
+        # The photoset id FlickrAPI's manual walks in its examples (owned by its author).
+        sybren = [p for p in order if photos[p].owner == "73509078@N00"][:30]
+        sets[SEED_PHOTOSET] = {
+            "id": SEED_PHOTOSET,
+            "title": "365",
+            "description": "threesixtyfive",
+            "photos": sybren,
+            "owner": "73509078@N00",
+            "secret": f"{rng.getrandbits(24):06x}",
+        }
         return cls(
             photos=photos,
             order=order,
@@ -348,7 +363,8 @@ class FlickrEmulator:
                 raise OAuthFault("parameter_absent", {"oauth_parameters_absent": required})
         if oauth.get("oauth_signature_method", "HMAC-SHA1") != "HMAC-SHA1":
             raise OAuthFault("signature_method_rejected")
-        if oauth["oauth_consumer_key"] != API_KEY:
+        app_secret = APPS.get(oauth["oauth_consumer_key"])
+        if app_secret is None:
             raise OAuthFault("consumer_key_unknown")
         try:
             ts = int(oauth["oauth_timestamp"])
@@ -377,7 +393,7 @@ class FlickrEmulator:
             S.base_string_uri(str(request.url).split("?")[0]),
             S.normalize_parameters(unsigned),
         )
-        hkey = f"{escape_oauth(SECRET)}&{escape_oauth(token_secret)}".encode()
+        hkey = f"{escape_oauth(app_secret)}&{escape_oauth(token_secret)}".encode()
         expected = base64.b64encode(hmac.new(hkey, base.encode(), hashlib.sha1).digest()).decode()
         if not secrets.compare_digest(expected, oauth["oauth_signature"]):
             raise OAuthFault("signature_invalid", {"debug_sbs": base})
@@ -398,7 +414,8 @@ class FlickrEmulator:
                 return Who(None)
             at = self.state.oauth[token]
             return Who(at["nsid"], at["perms"])
-        if params.get("api_key") != API_KEY:
+        app_secret = APPS.get(params.get("api_key", ""))
+        if app_secret is None:
             raise Fault(
                 100,
                 "Invalid API Key (Key has invalid format)"
@@ -410,7 +427,7 @@ class FlickrEmulator:
         if sig is None:
             if token or method.startswith("flickr.auth."):
                 raise Fault(97, "Missing signature")
-        elif not secrets.compare_digest(sig, legacy_signature(SECRET, params)):
+        elif not secrets.compare_digest(sig, legacy_signature(app_secret, params)):
             raise Fault(96, "Invalid signature")
         if token:
             t = self.state.tokens.get(token)
@@ -564,9 +581,8 @@ class FlickrEmulator:
         if request.method == "POST":
             q.update({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
         signed = {k: v for k, v in q.items() if k in ("api_key", "perms", "frob", "api_sig")}
-        if signed.get("api_key") != API_KEY or signed.get("api_sig") != legacy_signature(
-            SECRET, signed
-        ):
+        app_secret = APPS.get(signed.get("api_key", ""))
+        if app_secret is None or signed.get("api_sig") != legacy_signature(app_secret, signed):
             return _html_page(
                 "Invalid login link", "<p>The link's signature does not check out.</p>", 400
             )

@@ -3,7 +3,7 @@
 A FlickrAPI user changes ``import flickrapi`` to ``from tether import flickr as flickrapi``.
 """
 
-from tether.services.flickr import shorturl
+import tether.services.flickr.shorturl as shorturl
 from tether.services.flickr.api import AsyncFlickrAPI, FlickrAPI, OAuthToken, SimpleTokenCache
 from tether.services.flickr.errors import (
     CancelUpload,

@@ -327,3 +327,22 @@ def test_connection_dropped_mid_upload(authed: Any, tether_sandbox: Any, tmp_pat
     assert isinstance(e.value.__cause__, TransportError)
     # Not re-sent on its own (an upload is not idempotent); a new call goes through.
     assert authed.upload(str(_photo(tmp_path, 1000)), title="again").findtext("photoid")
+
+
+def test_async_walk_with_prefetch_matches_sync(fcreds: dict[str, Any], tether_sandbox: Any) -> None:
+    import asyncio
+
+    token = flickrapi.OAuthToken(fcreds["oauth_token"], fcreds["oauth_token_secret"], "delete")
+    with flickrapi.FlickrAPI(
+        fcreds["api_key"], fcreds["secret"], token=token, environ={}, **urls(fcreds)
+    ) as f:
+        expected = [p.get("id") for p in f.walk(tags="sunset", per_page=50)]
+
+    async def main() -> list[str]:
+        async with flickrapi.AsyncFlickrAPI(
+            fcreds["api_key"], fcreds["secret"], token=token, environ={}, **urls(fcreds)
+        ) as af:
+            return [p.get("id") async for p in af.walk(tags="sunset", per_page=50, prefetch=4)]
+
+    got = asyncio.run(main())
+    assert got == expected and len(got) > 200

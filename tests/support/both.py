@@ -55,3 +55,27 @@ class _Proxy:
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
         return _Proxy(self._both, attr) if callable(attr) else attr
+
+
+def client_factory(
+    mode: str, sync_cls: Any, async_cls: Any, both_cls: type[Both] = Both, **defaults: Any
+) -> Any:
+    """A generator for a fixture: yields ``make(*args, **kwargs) -> Both`` building the sync or
+    async class per ``mode``, and closes every client (and the loop) afterwards."""
+    loop = asyncio.new_event_loop() if mode == "async" else None
+    made: list[Both] = []
+
+    def make(*args: Any, **kwargs: Any) -> Both:
+        for k, v in defaults.items():
+            kwargs.setdefault(k, v)
+        cls = async_cls if loop is not None else sync_cls
+        b = both_cls(cls(*args, **kwargs), loop)
+        made.append(b)
+        return b
+
+    make.mode = mode  # type: ignore[attr-defined]
+    yield make
+    for b in made:
+        b.close()
+    if loop is not None:
+        loop.close()

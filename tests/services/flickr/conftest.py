@@ -1,35 +1,24 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.both import Both
+from tests.support.both import client_factory
 from tether.flickr import AsyncFlickrAPI, FlickrAPI, OAuthToken
 
 
 @pytest.fixture(params=["sync", "async"])
 def make_flickr(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    loop = asyncio.new_event_loop() if request.param == "async" else None
-    made: list[Both] = []
-
-    def make(*args: Any, **kwargs: Any) -> Both:
-        kwargs.setdefault("environ", {})
-        kwargs.setdefault("token_cache_location", str(tmp_path / "flickr-tokens"))
-        cls = AsyncFlickrAPI if loop is not None else FlickrAPI
-        b = Both(cls(*args, **kwargs), loop)
-        made.append(b)
-        return b
-
-    make.mode = request.param  # type: ignore[attr-defined]
-    yield make
-    for b in made:
-        b.close()
-    if loop is not None:
-        loop.close()
+    yield from client_factory(
+        request.param,
+        FlickrAPI,
+        AsyncFlickrAPI,
+        environ={},
+        token_cache_location=str(tmp_path / "flickr-tokens"),
+    )
 
 
 @pytest.fixture

@@ -358,24 +358,10 @@ class _BaseFlickr:
 
         def build(now: float) -> Request:
             if use_oauth:
-                assert self.oauth_token is not None
                 fields = args
                 headers: tuple[tuple[str, str], ...] = (
                     ("Content-Type", FORM),
-                    (
-                        "Authorization",
-                        oauth_header(
-                            "POST",
-                            url,
-                            fields,
-                            api_key=self.api_key,
-                            secret=self.secret or "",
-                            nonce=self._nonce(),
-                            timestamp=int(now),
-                            token=self.oauth_token.token,
-                            token_secret=self.oauth_token.token_secret,
-                        ),
-                    ),
+                    ("Authorization", self._authorization(url, fields, now)),
                 )
             else:
                 fields = self._signed_params(args, legacy_token)
@@ -390,6 +376,22 @@ class _BaseFlickr:
             )
 
         return (yield from self._exchange(build, method))
+
+    def _authorization(self, url: str, fields: Mapping[str, str], now: float) -> str:
+        """The OAuth header signing ``fields`` with the access token, for a POST to ``url``."""
+        tok = self.oauth_token
+        assert tok is not None
+        return oauth_header(
+            "POST",
+            url,
+            fields,
+            api_key=self.api_key,
+            secret=self.secret or "",
+            nonce=self._nonce(),
+            timestamp=int(now),
+            token=tok.token,
+            token_secret=tok.token_secret,
+        )
 
     def _exchange(self, build: Callable[[float], Request], method: str) -> Flow[Response]:
         try:
@@ -786,20 +788,12 @@ class _BaseFlickr:
 
         def build(now: float) -> Request:
             if self.oauth_token is not None:
+                # The text fields are signed as if they were a form (flickr.md §5.2).
                 signed = {**fields, "api_key": self.api_key}
-                header = oauth_header(
-                    "POST",
-                    url,
-                    signed,
-                    api_key=self.api_key,
-                    secret=self.secret or "",
-                    nonce=self._nonce(),
-                    timestamp=int(now),
-                    token=self.oauth_token.token,
-                    token_secret=self.oauth_token.token_secret,
-                )
                 upload.fields = signed
-                extra: tuple[tuple[str, str], ...] = (("Authorization", header),)
+                extra: tuple[tuple[str, str], ...] = (
+                    ("Authorization", self._authorization(url, signed, now)),
+                )
             else:
                 upload.fields = self._signed_params(fields)
                 extra = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,54 @@ def test_upload_flickr_with_progress(tether_sandbox: Any, tmp_path: Path) -> Non
         env={"TETHER_SANDBOX": tether_sandbox.url},
     )
     assert r.returncode == 1 and "no such file" in r.stderr
+
+
+def test_login_flickr_console_then_call_with_the_stored_token(
+    tether_sandbox: Any, tmp_path: Path
+) -> None:
+    """`tether login flickr --console`: the user opens the URL, approves, types the code."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVH_", "TETHER_"))}
+    env.update({"TETHER_SANDBOX": tether_sandbox.url, "HOME": str(tmp_path)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tether", "login", "flickr", "--console", "--perms", "write"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        seen = ""
+        while "code shown:" not in seen:
+            ch = proc.stdout.read(1)
+            assert ch, proc.stderr.read() if proc.stderr else "no prompt"
+            seen += ch
+        url = re.search(r"Open (\S+) in a browser", seen).group(1)  # type: ignore[union-attr]
+        token = parse_qs(urlsplit(url).query)["oauth_token"][0]
+        verifier = tether_sandbox.control(
+            "POST", "/_sandbox/flickr/approve", {"oauth_token": token, "perms": "write"}
+        )["oauth_verifier"]
+        out, err = proc.communicate(verifier + "\n", timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Logged in as tether-tester with write permission" in out
+    stored = list(tmp_path.glob(".flickr/*/oauth.token"))
+    assert len(stored) == 1 and stat.S_IMODE(stored[0].stat().st_mode) == 0o600
+    assert verifier not in stored[0].read_text()
+    # Revoke the sandbox's ready token: a call can now only work with the stored one.
+    creds = tether_sandbox.credentials()["flickr"]
+    tether_sandbox.control("POST", "/_sandbox/flickr/revoke", {"token": creds["oauth_token"]})
+    r = tether_cmd(
+        "call",
+        "flickr",
+        "test.login",
+        env={"TETHER_SANDBOX": tether_sandbox.url, "HOME": str(tmp_path)},
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["user"]["username"]["_content"] == "tether-tester"

@@ -140,3 +140,29 @@ def test_bad_url_and_bad_timeout_are_usage_errors() -> None:
         HttpClientTransport().send(Request("GET", "ftp://example.invalid/"))
     with pytest.raises(UsageError):
         HttpClientTransport(TransportOptions(timeout=-1))
+
+
+def test_connections_disable_nagle(silent_close: tuple[str, list[int]]) -> None:
+    """Headers and body go out as separate writes: Nagle must be off or a POST body can wait
+    for a delayed ACK."""
+    seen: list[int] = []
+    t = HttpClientTransport()
+    url, _ = silent_close
+    orig_new = t._new
+
+    def new(key: Any) -> Any:
+        c = orig_new(key)
+        conn = c.conn
+        inner = conn.connect
+
+        def connect() -> None:
+            inner()
+            seen.append(conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        conn.connect = connect  # type: ignore[method-assign]
+        return c
+
+    t._new = new  # type: ignore[method-assign]
+    t.send(Request("POST", url + "/x", body=b"payload"))
+    assert seen and seen[0] != 0
+    t.close()

@@ -218,7 +218,6 @@ class _BaseFlickr:
         self._requested_perms: str | None = None
         self.oauth_token: OAuthToken | None = None
         self.token_cache: Any
-        self._store_token = store_token
         if isinstance(token, OAuthToken):
             self.oauth_token = token
             self.token_cache = SimpleTokenCache()
@@ -506,9 +505,8 @@ class _BaseFlickr:
         return P.parse_etree(response.body, method)
 
     def _store(self, token: str) -> None:
-        if isinstance(self.token_cache, SimpleTokenCache) and not self._store_token:
-            self.token_cache.token = token  # kept for this object, never written (seed)
-            return
+        # With token= or store_token=False the cache is a SimpleTokenCache: the token is kept
+        # for this object only and never written to disk (the seed's promise).
         self.token_cache.token = token
 
     # --- OAuth 1.0a -----------------------------------------------------------------------

@@ -798,10 +798,20 @@ def _split_tags(text: str) -> list[str]:
     return out
 
 
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;color:#222}"
+    "h1{color:#0063dc;font-size:1.5rem}label{display:block;margin:.6rem 0}"
+    "input{margin-left:.5rem}button{margin:.8rem .6rem 0 0;padding:.4rem 1rem}"
+    ".error{color:#b00020;font-weight:bold}footer{margin-top:2rem;color:#666;font-size:.9rem}"
+)
+
+
 def _html_page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)} - Flickr "
-        f"(tether sandbox)</title></head><body><h1>{escape(title)}</h1>{body}</body></html>",
+        f"(tether sandbox)</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"{body}<footer>tether sandbox: an offline emulator of the Flickr API.</footer>"
+        "</body></html>",
         status_code=status,
     )
 
@@ -816,7 +826,8 @@ def _login_form(title: str, q: dict[str, str], error: str) -> HTMLResponse:
     return _html_page(
         title,
         f"{err}<form method='post'>{hidden}"
-        f"<p>Permission asked: <strong>{escape(q.get('perms', 'read'))}</strong></p>"
+        "<p>An application asks to use your Flickr account (signed in as the sandbox's test "
+        f"user). Permission asked: <strong>{escape(q.get('perms', 'read'))}</strong></p>"
         f"<label>Email <input name='login' value='{escape(q.get('login', ''))}'></label>"
         "<label>Password <input name='password' type='password'></label>"
         "<button name='action' value='approve'>OK, I'll authorize it</button>"

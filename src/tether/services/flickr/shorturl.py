@@ -1,47 +1,121 @@
-"""Flickr short URLs: base-58 photo ids (``https://flic.kr/p/<id>``), flickr.md §11.
+"""Flickr short URLs (flickr.md §11): photo ids written in base 58, ``http://flic.kr/p/<id>``.
 
-``encode`` and ``decode`` are exact inverses on non-negative integers; ids are returned as
-text, as FlickrAPI did.
+The alphabet is the 58 characters left of ``0-9a-zA-Z`` once ``0``, ``O``, ``I`` and ``l`` are
+dropped, digits first, then lower case, then upper case; the most significant digit comes first
+and digit value 0 is ``"1"``. Photo ids, short ids and URLs are returned as text, as FlickrAPI
+did; photo ids may be given as text or int.
+
+Invariants:
+- ``decode(encode(n)) == str(n)`` for every photo id ``n >= 0``; ``encode`` gives the shortest
+  form (no leading ``"1"``), and ``decode`` accepts leading ``"1"`` digits as zeros, as
+  FlickrAPI did.
+- Bad input is a ``UsageError`` naming the problem: not a number, negative, a character outside
+  the alphabet, empty (FlickrAPI 1.4 decoded ``""`` to ``"0"``, a photo that cannot exist), or
+  absurdly long (photo ids are about 11 digits; the bound keeps int/str conversion cheap).
+- ``url`` keeps FlickrAPI's ``http://`` form (the short link redirects to https anyway).
 """
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from tether.core.errors import UsageError
 
-ALPHABET = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
-_INDEX = {c: i for i, c in enumerate(ALPHABET)}
-SHORT_URL = "http://flic.kr/p/%s"
+__all__ = ["ALPHABET", "SHORT_URL", "decode", "encode", "url"]
+
+ALPHABET: Final = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+SHORT_URL: Final = "http://flic.kr/p/%s"
+
+_BASE: Final = len(ALPHABET)
+_INDEX: Final = {c: i for i, c in enumerate(ALPHABET)}
+_DIGITS: Final = re.compile(r"[0-9]+")  # ASCII only: int() would take "١٢" or "1_000"
+_MAX_ID_DIGITS: Final = 100
+_MAX_SHORT_LEN: Final = 60  # 58**60 > 10**100
+
+
+def _photo_id(photo_id: object) -> int:
+    if isinstance(photo_id, bool) or not isinstance(photo_id, (int, str)):
+        raise UsageError(
+            f"a photo id is a whole number (int or text), not {type(photo_id).__name__}"
+        )
+    if isinstance(photo_id, int):
+        n = photo_id
+    else:
+        text = photo_id.strip()
+        if not _DIGITS.fullmatch(text):
+            raise UsageError(f"a photo id is a whole number, not {photo_id!r}")
+        if len(text) > _MAX_ID_DIGITS:
+            raise UsageError(f"a photo id has at most {_MAX_ID_DIGITS} digits")
+        n = int(text)
+    if n < 0:
+        raise UsageError(f"a photo id is not negative: {photo_id!r}")
+    if n >= 10**_MAX_ID_DIGITS:
+        raise UsageError(f"a photo id has at most {_MAX_ID_DIGITS} digits")
+    return n
 
 
 def encode(photo_id: str | int) -> str:
-    """Photo id → short id (``4325695128`` → ``"7Afjsu"``)."""
-    try:
-        n = int(photo_id)
-    except (TypeError, ValueError):
-        raise UsageError(f"a photo id is a number, not {photo_id!r}") from None
-    if n < 0:
-        raise UsageError(f"a photo id is not negative: {photo_id!r}")
+    """Photo id → short id (``4325695128`` → ``"7Afjsu"``).
+
+    Args:
+        photo_id: the photo's id, as an int or decimal text.
+
+    Returns:
+        The base-58 short id.
+
+    Raises:
+        UsageError: not a whole number, negative, or absurdly long.
+    """
+    n = _photo_id(photo_id)
     out = []
     while True:
-        n, digit = divmod(n, 58)
+        n, digit = divmod(n, _BASE)
         out.append(ALPHABET[digit])
         if n == 0:
             return "".join(reversed(out))
 
 
 def decode(short_id: str) -> str:
-    """Short id → photo id as text (``"7Afjsu"`` → ``"4325695128"``)."""
+    """Short id → photo id, as text (``"7Afjsu"`` → ``"4325695128"``).
+
+    Args:
+        short_id: the part after ``flic.kr/p/``.
+
+    Returns:
+        The photo id in decimal.
+
+    Raises:
+        UsageError: not text, empty, too long, or a character outside the base-58 alphabet
+            (``0``, ``O``, ``I`` and ``l`` are not in it).
+    """
+    if not isinstance(short_id, str):
+        raise UsageError(f"a short id is text, not {type(short_id).__name__}")
+    if not short_id:
+        raise UsageError("a short id cannot be empty")
+    if len(short_id) > _MAX_SHORT_LEN:
+        raise UsageError(f"a short id has at most {_MAX_SHORT_LEN} characters")
     n = 0
     for c in short_id:
-        try:
-            n = n * 58 + _INDEX[c]
-        except KeyError:
+        digit = _INDEX.get(c)
+        if digit is None:
             raise UsageError(
                 f"{short_id!r} is not a Flickr short id: {c!r} is not in the base-58 alphabet"
-            ) from None
+            )
+        n = n * _BASE + digit
     return str(n)
 
 
 def url(photo_id: str | int) -> str:
-    """The short URL of a photo (``http://flic.kr/p/7Afjsu``)."""
+    """The short URL of a photo (``"4325695128"`` → ``"http://flic.kr/p/7Afjsu"``).
+
+    Args:
+        photo_id: the photo's id, as an int or decimal text.
+
+    Returns:
+        The short URL.
+
+    Raises:
+        UsageError: as ``encode``.
+    """
     return SHORT_URL % encode(photo_id)

@@ -19,7 +19,7 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from tether.core.errors import TetherError
+from tether.core.errors import TetherError, UsageError
 from tether.sandbox.registry import spec_for
 
 if TYPE_CHECKING:
@@ -237,6 +237,42 @@ class Sandbox:
         result: dict[str, Any] = self.control(
             "POST", f"/_sandbox/ovh/credentials/{consumer_key}/validate", body
         )
+        return result
+
+    def approve_flickr(
+        self,
+        *,
+        frob: str | None = None,
+        oauth_token: str | None = None,
+        perms: str | None = None,
+        deny: bool = False,
+    ) -> dict[str, Any]:
+        """Approve (or refuse) a pending Flickr frob or OAuth request token, as the user would
+        on Flickr's page.
+
+        Args:
+            frob: a frob from ``flickr.auth.getFrob`` (legacy flow), or
+            oauth_token: a request token from ``/services/oauth/request_token``.
+            perms: read, write or delete (default: what the page asked for, else delete).
+            deny: refuse instead of approving.
+
+        Returns:
+            The control answer; for a request token it holds ``oauth_verifier``.
+
+        Raises:
+            UsageError: not exactly one of ``frob`` and ``oauth_token``.
+            SandboxError: unknown, expired or already decided.
+        """
+        if (frob is None) == (oauth_token is None):
+            raise UsageError("approve_flickr needs exactly one of frob= and oauth_token=")
+        body: dict[str, Any] = {"deny": deny}
+        if frob is not None:
+            body["frob"] = frob
+        else:
+            body["oauth_token"] = oauth_token
+        if perms is not None:
+            body["perms"] = perms
+        result: dict[str, Any] = self.control("POST", "/_sandbox/flickr/approve", body)
         return result
 
     def set_time_skew(self, seconds: float, service: str = "ovh") -> None:

@@ -1,183 +1,315 @@
-"""The Flickr emulator driven with raw urllib3 and hand-made signatures (no tether client)."""
+"""The Flickr emulator over loopback HTTP, driven by hand (no tether client): envelopes and
+formats, the common error codes, the gates (service off, transient codes, quota), the control
+API, stats and reset. See emu.py for how requests are made and signed."""
 
 from __future__ import annotations
 
 import json
-import time
+import re
+import xml.etree.ElementTree as ET
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 import pytest
-import urllib3
 
-from tether.auth.flickr import legacy_signature, oauth_header
+from tests.services.flickr.emu import (
+    HTTP,
+    Flickr,
+    err,
+    get,
+    jsonp,
+    ok,
+    post,
+    signed,
+    upload,
+)
 
-http = urllib3.PoolManager()
+XML_HEAD = b'<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="ok">'
 
 
-def post(
-    url: str, fields: dict[str, str], headers: dict[str, str] | None = None
-) -> urllib3.BaseHTTPResponse:
-    return http.request(
-        "POST",
-        url,
-        body=urlencode(fields),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+@pytest.fixture
+def fl(fcreds: dict[str, Any]) -> Flickr:
+    return Flickr(fcreds)
+
+
+# -- envelopes ---------------------------------------------------------------------------------
+
+
+def test_xml_envelope_and_echo(fl: Flickr) -> None:
+    r = fl.anon("flickr.test.echo", boo="baah", title="Around \u20ac30,-", odd='a\x01b<&>"')
+    assert r.status == 200 and r.headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert r.data.startswith(XML_HEAD) and r.data.endswith(b"\n</rsp>\n")
+    root = ET.fromstring(r.data)  # well-formed although a control character was sent
+    assert [(e.tag, e.text) for e in root] == [
+        ("method", "flickr.test.echo"),
+        ("api_key", fl.key),
+        ("boo", "baah"),
+        ("title", "Around \u20ac30,-"),
+        ("odd", 'ab<&>"'),
+    ]
+
+
+def test_json_wrappers_and_conversion(fl: Flickr) -> None:
+    r = fl.anon("flickr.test.echo", boo="baah", format="json")
+    assert r.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    body = jsonp(r.data)  # the seed's shape: no trailing semicolon
+    assert body == {
+        "method": {"_content": "flickr.test.echo"},
+        "api_key": {"_content": fl.key},
+        "boo": {"_content": "baah"},
+        "format": {"_content": "json"},
+        "stat": "ok",
+    }
+    assert list(body)[-1] == "stat"
+    r = fl.anon("flickr.test.echo", format="json", jsoncallback="cb")
+    assert jsonp(r.data, "cb")["stat"] == "ok"
+    # A callback name cannot smuggle script into the JSONP answer.
+    r = fl.anon("flickr.test.echo", format="json", jsoncallback="x);alert(1)//")
+    assert r.data.startswith(b"xalert1(")
+    r = fl.anon("flickr.test.echo", format="json", nojsoncallback="1")
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert json.loads(r.data)["stat"] == "ok"
+
+
+def test_json_lists_numbers_and_empty_lists(fl: Flickr) -> None:
+    sets = json.loads(
+        fl.anon(
+            "flickr.photosets.getList",
+            user_id="73509078@N00",
+            format="json",
+            nojsoncallback="1",
+        ).data
+    )["photosets"]
+    # One set, still an array; element text becomes _content; counts are numbers.
+    assert isinstance(sets["photoset"], list) and len(sets["photoset"]) == 1
+    assert sets["photoset"][0]["title"] == {"_content": "365"}
+    assert sets["cancreate"] == 1 and sets["photoset"][0]["photos"] == 30
+    found = json.loads(
+        fl.anon(
+            "flickr.photos.search", tags="cat", per_page="2", format="json", nojsoncallback="1"
+        ).data
+    )["photos"]
+    assert isinstance(found["page"], int) and isinstance(found["total"], int)
+    photo = found["photo"][0]
+    assert (
+        isinstance(photo["farm"], int) and photo["ispublic"] == 1 and isinstance(photo["id"], str)
     )
+    none = json.loads(
+        fl.anon("flickr.photos.search", tags="nosuchtag", format="json", nojsoncallback="1").data
+    )
+    assert none == {
+        "photos": {"page": 1, "pages": 0, "perpage": 100, "total": 0, "photo": []},
+        "stat": "ok",
+    }
 
 
-def signed(c: dict[str, Any], **params: str) -> dict[str, str]:
-    p = {"api_key": c["api_key"], **params}
-    p["api_sig"] = legacy_signature(c["secret"], p)
-    return p
+def test_php_serial(fl: Flickr) -> None:
+    r = fl.anon("flickr.test.echo", boo="\u20ac", format="php_serial")
+    text = r.data.decode()
+    assert text.startswith("a:5:{") and text.endswith('s:4:"stat";s:2:"ok";}')
+    assert 's:3:"boo";a:1:{s:8:"_content";s:3:"\u20ac";}' in text  # lengths in UTF-8 bytes
 
 
-def test_xml_and_json_envelopes(fcreds: dict[str, Any]) -> None:
-    r = post(
-        fcreds["rest_url"],
-        {"api_key": fcreds["api_key"], "method": "flickr.test.echo", "boo": "baah"},
+def test_error_envelopes(fl: Flickr) -> None:
+    r = fl.anon("flickr.photos.doesNotExist")
+    assert r.status == 200
+    assert r.data == (
+        b'<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="fail">\n'
+        b'\t<err code="112" msg="Method &quot;flickr.photos.doesNotExist&quot; not found" />\n'
+        b"</rsp>\n"
     )
-    assert r.status == 200 and r.data.startswith(
-        b'<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="ok">'
-    )
-    assert b"<boo>baah</boo>" in r.data
-    r = post(
-        fcreds["rest_url"],
-        {
-            "api_key": fcreds["api_key"],
-            "method": "flickr.test.echo",
-            "boo": "baah",
-            "format": "json",
-        },
-    )
-    assert r.data.startswith(b"jsonFlickrApi(") and r.data.endswith(b")")
-    body = json.loads(r.data[len(b"jsonFlickrApi(") : -1])
-    assert body["boo"] == {"_content": "baah"} and body["stat"] == "ok"
-    r = post(
-        fcreds["rest_url"],
-        {
-            "api_key": fcreds["api_key"],
-            "method": "flickr.nope",
-            "format": "json",
-            "nojsoncallback": "1",
-        },
-    )
+    r = fl.anon("flickr.photos.doesNotExist", format="json", nojsoncallback="1")
     assert json.loads(r.data) == {
         "stat": "fail",
         "code": 112,
-        "message": 'Method "flickr.nope" not found',
+        "message": 'Method "flickr.photos.doesNotExist" not found',
     }
-    r = post(
-        fcreds["rest_url"],
-        {
-            "api_key": fcreds["api_key"],
-            "method": "flickr.test.echo",
-            "format": "json",
-            "jsoncallback": "cb",
-        },
+    assert jsonp(fl.anon("flickr.nope", format="json").data)["code"] == 112
+
+
+def test_get_and_post_answer_alike(fl: Flickr) -> None:
+    fields = {"method": "flickr.photos.search", "api_key": fl.key, "tags": "dog", "per_page": "7"}
+    assert get(fl.rest, fields).data == post(fl.rest, fields).data
+    # Multipart REST bodies are read too.
+    r = upload(fl.rest, fields, None)
+    assert r.data == post(fl.rest, fields).data
+
+
+# -- common error codes ------------------------------------------------------------------------
+
+
+def test_common_error_codes(fl: Flickr, fcreds: dict[str, Any]) -> None:
+    token = fcreds["token"]
+    assert err(fl.anon("flickr.test.echo", format="xmlrpc")) == (111, 'Format "xmlrpc" not found')
+    assert err(post(fl.rest, {"method": "flickr.test.echo", "api_key": "0" * 32})) == (
+        100,
+        "Invalid API Key (Key not found)",
     )
-    assert r.data.startswith(b"cb(")
-
-
-@pytest.mark.parametrize(
-    ("fields", "code"),
-    [
-        ({"method": "flickr.test.echo", "format": "xmlrpc"}, 111),
-        ({"method": "flickr.auth.getFrob"}, 97),  # auth calls must be signed
-        ({"method": "flickr.test.echo", "api_sig": "0" * 32}, 96),
-        ({"method": "flickr.test.echo", "link": "http://spam.example/x"}, 116),
-        ({"method": "flickr.photos.getInfo", "photo_id": "1"}, 1),
-    ],
-)
-def test_error_codes(fcreds: dict[str, Any], fields: dict[str, str], code: int) -> None:
-    r = post(fcreds["rest_url"], {"api_key": fcreds["api_key"], **fields})
-    assert r.status == 200
-    assert f'<err code="{code}"'.encode() in r.data
-
-
-def test_unknown_key_is_100_and_permissions_enforced(fcreds: dict[str, Any]) -> None:
-    r = post(fcreds["rest_url"], {"api_key": "0" * 32, "method": "flickr.test.echo"})
-    assert b'<err code="100"' in r.data
-    r = post(fcreds["rest_url"], {"api_key": fcreds["api_key"], "method": "flickr.test.login"})
-    assert b'<err code="99"' in r.data
-
-
-def test_frob_login_page_is_real_html(fcreds: dict[str, Any]) -> None:
-    r = post(fcreds["rest_url"], signed(fcreds, method="flickr.auth.getFrob"))
-    frob = r.data.split(b"<frob>")[1].split(b"</frob>")[0].decode()
-    q = signed(fcreds, perms="write", frob=frob)
-    page = http.request("GET", fcreds["auth_url"] + "?" + urlencode(q))
-    assert page.status == 200 and b"<form" in page.data and b"write" in page.data
-    bad = post(fcreds["auth_url"], {**q, "login": "x", "password": "y", "action": "approve"})
-    assert bad.status == 401 and b'role="alert"' in bad.data
-    ok = post(
-        fcreds["auth_url"],
-        {
-            **q,
-            "login": fcreds["user"]["login"],
-            "password": fcreds["user"]["password"],
-            "action": "approve",
-        },
+    assert err(post(fl.rest, {"method": "flickr.test.echo", "api_key": "nope"}))[0] == 100
+    assert err(post(fl.rest, {"method": "flickr.test.echo"}))[0] == 100
+    assert err(fl.anon("flickr.test.echo", api_sig="0" * 32)) == (96, "Invalid signature")
+    assert err(fl.anon("flickr.auth.getFrob")) == (97, "Missing signature")
+    assert err(fl.anon("flickr.test.login", auth_token=token)) == (97, "Missing signature")
+    assert err(fl.legacy("flickr.test.login", token="72157600000000009-0000000000000000")) == (
+        98,
+        "Invalid auth token",
     )
-    assert ok.status == 200
-    r = post(fcreds["rest_url"], signed(fcreds, method="flickr.auth.getToken", frob=frob))
-    assert b"<perms>write</perms>" in r.data
-    again = post(fcreds["rest_url"], signed(fcreds, method="flickr.auth.getToken", frob=frob))
-    assert b'<err code="108"' in again.data  # a frob is single-use
-    tampered = http.request("GET", fcreds["auth_url"] + "?" + urlencode({**q, "perms": "delete"}))
-    assert tampered.status == 400
+    assert err(fl.anon("flickr.test.login")) == (
+        99,
+        "User not logged in / Insufficient permissions",
+    )
+    assert err(fl.anon("flickr.test.echo", link="see http://www.SPAM.example/x")) == (
+        116,
+        "Bad URL found",
+    )
+    assert err(fl.anon("flickr.photos.getInfo", photo_id="1")) == (
+        1,
+        'Photo "1" not found (invalid ID)',
+    )
+    assert err(fl.anon("flickr.photos.search", per_page="5"))[0] == 3  # parameterless search
 
 
-def _oauth(
-    fcreds: dict[str, Any], fields: dict[str, str], ts: int | None = None, nonce: str = "n1"
-) -> dict[str, str]:
-    return {
-        "Authorization": oauth_header(
-            "POST",
-            fcreds["rest_url"],
-            fields,
-            api_key=fcreds["api_key"],
-            secret=fcreds["secret"],
-            nonce=nonce,
-            timestamp=ts or int(time.time()),
-            token=fcreds["oauth_token"],
-            token_secret=fcreds["oauth_token_secret"],
-        )
+def test_a_good_url_is_not_116(fl: Flickr) -> None:
+    root = ok(fl.anon("flickr.test.echo", link="https://example.org/notspam.example"))
+    assert root.findtext("link") == "https://example.org/notspam.example"
+
+
+# -- gates -------------------------------------------------------------------------------------
+
+
+def test_service_off_is_code_0_everywhere(tether_sandbox: Any, fl: Flickr) -> None:
+    tether_sandbox.control("POST", "/_sandbox/flickr/service", {"available": False})
+    code, msg = err(fl.anon("flickr.test.echo"))
+    assert code == 0 and "not currently available" in msg
+    up = upload(fl.c["upload_url"], {"api_key": fl.key}, b"x")
+    assert err(up)[0] == 0
+    tether_sandbox.control("POST", "/_sandbox/flickr/service", {"available": True})
+    ok(fl.anon("flickr.test.echo"))
+
+
+def test_transient_code_for_the_next_n_calls(tether_sandbox: Any, fl: Flickr) -> None:
+    answer = tether_sandbox.control("POST", "/_sandbox/flickr/transient", {"code": 105, "count": 2})
+    assert answer == {"code": 105, "count": 2}
+    assert err(fl.anon("flickr.test.echo")) == (105, "Service currently unavailable")
+    r = fl.anon("flickr.test.echo", format="json", nojsoncallback="1")
+    assert json.loads(r.data)["code"] == 105
+    ok(fl.anon("flickr.test.echo"))
+    tether_sandbox.control("POST", "/_sandbox/flickr/transient", {"code": 106, "count": 1})
+    assert err(fl.anon("flickr.test.echo")) == (106, "Write operation failed")
+
+
+def test_hourly_quota_per_key(tether_sandbox: Any, fl: Flickr) -> None:
+    assert tether_sandbox.control("GET", "/_sandbox/flickr/quota")["per_hour"] == 3600
+    tether_sandbox.control("POST", "/_sandbox/flickr/quota", {"per_hour": 3})
+    for _ in range(3):
+        ok(fl.anon("flickr.test.echo"))
+    r = fl.anon("flickr.test.echo")
+    assert r.status == 429 and b"429 Too Many Requests" in r.data
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert 3500 < int(r.headers["Retry-After"]) <= 3600
+    # Another key has its own quota.
+    ok(post(fl.rest, {"method": "flickr.test.echo", "api_key": "X" * 32}))
+    assert tether_sandbox.control("GET", "/_sandbox/flickr/quota")["used"][fl.key] == 3
+    # The quota window rolls: an hour later the key may call again.
+    tether_sandbox.control("POST", "/_sandbox/flickr/time", {"skew": 3601})
+    ok(fl.anon("flickr.test.echo"))
+
+
+def test_injected_faults_use_flickr_pages_and_the_api_key(tether_sandbox: Any, fl: Flickr) -> None:
+    tether_sandbox.set_faults(service="flickr", status=502, count=1)
+    r = fl.anon("flickr.test.echo")
+    assert r.status == 502 and r.data.startswith(b"<html>")
+    tether_sandbox.set_faults(service="flickr", rate_limit={"per_second": 0.001, "burst": 1})
+    ok(get(fl.rest, {"method": "flickr.test.echo", "api_key": fl.key}))
+    limited = get(fl.rest, {"method": "flickr.test.echo", "api_key": fl.key})
+    assert limited.status == 429 and b"Too Many Requests" in limited.data
+    # The rate key is the API key: another key still passes.
+    ok(get(fl.rest, {"method": "flickr.test.echo", "api_key": "X" * 32}))
+
+
+def test_unknown_paths_and_methods(fl: Flickr) -> None:
+    base = fl.c["base_url"]
+    r = HTTP.request("GET", base + "/services/nope/")
+    assert r.status == 404 and b"<html>" in r.data
+    assert HTTP.request("GET", fl.c["upload_url"]).status == 405
+
+
+# -- control, stats, reset, credentials --------------------------------------------------------
+
+
+def test_credentials_block(fcreds: dict[str, Any], tether_sandbox: Any) -> None:
+    root = tether_sandbox.url
+    assert set(fcreds) == {
+        "base_url",
+        "rest_url",
+        "upload_url",
+        "replace_url",
+        "auth_url",
+        "oauth_url",
+        "api_key",
+        "secret",
+        "user",
+        "token",
+        "oauth_token",
+        "oauth_token_secret",
     }
+    assert fcreds["base_url"] == f"{root}/flickr"
+    assert fcreds["rest_url"] == f"{root}/flickr/services/rest/"
+    assert fcreds["upload_url"] == f"{root}/flickr/services/upload/"
+    assert fcreds["replace_url"] == f"{root}/flickr/services/replace/"
+    assert fcreds["auth_url"] == f"{root}/flickr/services/auth/"
+    assert fcreds["oauth_url"] == f"{root}/flickr/services/oauth/"
+    assert re.fullmatch(r"[0-9a-f]{32}", fcreds["api_key"])
+    assert re.fullmatch(r"[0-9a-f]{16}", fcreds["secret"])
+    assert set(fcreds["user"]) == {"nsid", "username", "login", "password"}
+    assert fcreds["user"]["nsid"].endswith("@N01")
+    assert tether_sandbox.credentials()["flickr"] == fcreds  # fixed values
 
 
-def test_oauth_checks(fcreds: dict[str, Any]) -> None:
-    fields = {"method": "flickr.test.login"}
-    r = post(fcreds["rest_url"], fields, _oauth(fcreds, fields, nonce="a"))
-    assert r.status == 200 and fcreds["user"]["nsid"].encode() in r.data
-    replay = post(
-        fcreds["rest_url"], fields, _oauth(fcreds, fields, ts=int(time.time()), nonce="a")
-    )
-    assert replay.status == 401 and b"oauth_problem=nonce_used" in replay.data
-    stale = post(
-        fcreds["rest_url"], fields, _oauth(fcreds, fields, ts=int(time.time()) - 3600, nonce="b")
-    )
-    assert b"timestamp_refused" in stale.data
-    forged = post(fcreds["rest_url"], {**fields, "extra": "1"}, _oauth(fcreds, fields, nonce="c"))
-    assert forged.status == 401
-    problem = parse_qs(forged.data.decode())
-    assert problem["oauth_problem"] == ["signature_invalid"] and "debug_sbs" in problem
-    assert fcreds["secret"] not in forged.data.decode()
+def test_stats_count_calls_uploads_and_bytes(tether_sandbox: Any, fl: Flickr) -> None:
+    for _ in range(3):
+        fl.anon("flickr.test.echo")
+    fl.anon("flickr.nope")
+    fields = signed(fl.secret, api_key=fl.key, auth_token=fl.c["token"], title="t")
+    ok(upload(fl.c["upload_url"], fields, b"12345"))
+    stats = tether_sandbox.control("GET", "/_sandbox/flickr/stats")
+    assert stats["calls"] == {"flickr.test.echo": 3, "flickr.nope": 1}
+    assert stats["uploads"] == 1 and stats["replaces"] == 0 and stats["bytes_received"] == 5
 
 
-def test_reset_restores_seeded_state(tether_sandbox: Any, fcreds: dict[str, Any]) -> None:
-    fields = {
-        "api_key": fcreds["api_key"],
-        "method": "flickr.photos.search",
-        "tags": "cat",
-        "per_page": "3",
-    }
-    before = post(fcreds["rest_url"], fields).data
-    tether_sandbox.control("POST", "/_sandbox/flickr/revoke", {"token": fcreds["token"]})
+def test_reset_restores_seeded_state(tether_sandbox: Any, fl: Flickr) -> None:
+    fields = {"method": "flickr.photos.search", "api_key": fl.key, "tags": "cat", "per_page": "3"}
+    before = post(fl.rest, fields).data
+    first = ET.fromstring(before).find("photos/photo")
+    assert first is not None
+    mine = ok(fl.oauth("flickr.photos.search", user_id="me", per_page="1")).find("photos/photo")
+    assert mine is not None
+    ok(fl.oauth("flickr.photos.delete", photo_id=mine.get("id", "")))
+    tether_sandbox.control("POST", "/_sandbox/flickr/revoke", {"token": fl.c["token"]})
+    tether_sandbox.control("POST", "/_sandbox/flickr/quota", {"per_hour": 1})
+    tether_sandbox.control("POST", "/_sandbox/flickr/service", {"available": False})
     tether_sandbox.reset()
-    assert post(fcreds["rest_url"], fields).data == before
-    r = post(
-        fcreds["rest_url"],
-        signed(fcreds, method="flickr.auth.checkToken", auth_token=fcreds["token"]),
+    assert post(fl.rest, fields).data == before
+    assert (
+        ok(fl.legacy("flickr.auth.checkToken", token=fl.c["token"])).findtext("auth/perms")
+        == "delete"
     )
-    assert b"<perms>delete</perms>" in r.data
+    ok(fl.oauth("flickr.photos.getInfo", photo_id=mine.get("id", "")))
+    assert tether_sandbox.control("GET", "/_sandbox/flickr/quota")["per_hour"] == 3600
+
+
+def test_control_validation(tether_sandbox: Any) -> None:
+    from tether.sandbox import SandboxError
+
+    for path, body in [
+        ("/_sandbox/flickr/quota", {"per_hour": "many"}),
+        ("/_sandbox/flickr/transient", {"count": -1}),
+        ("/_sandbox/flickr/service", {"available": "no"}),
+        ("/_sandbox/flickr/time", {"skew": "soon"}),
+        ("/_sandbox/flickr/tickets", {"polls": 0}),
+        ("/_sandbox/flickr/app", {"callback_url": "javascript:alert(1)"}),
+        ("/_sandbox/flickr/approve", {"frob": "nope"}),
+        ("/_sandbox/flickr/approve", {}),
+        ("/_sandbox/flickr/revoke", {"token": "nope"}),
+    ]:
+        with pytest.raises(SandboxError):
+            tether_sandbox.control("POST", path, body)

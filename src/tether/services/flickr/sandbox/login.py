@@ -1,0 +1,300 @@
+"""How a user lets an application in: the legacy login page (``/services/auth/``, frob and web
+flows, flickr.md §6.1-6.2) and OAuth 1.0a (``/services/oauth/…``, §6.4).
+
+Invariants:
+- A frob or request token is single-use, bound to the API key that asked for it, and usable
+  for ``FROB_LIFETIME`` / ``REQUEST_TOKEN_LIFETIME`` seconds (Flickr's lifetimes are
+  unconfirmed, flickr.md §14). Its status only moves pending -> approved | denied.
+- The login page verifies the URL's ``api_sig`` over every parameter of the link (not the
+  page's own login/password/action fields), so a tampered link (other perms) is refused.
+- Approving needs the sandbox user's login (e-mail or username) and password; refusing does
+  not (anyone holding the link may say no).
+- OAuth endpoint failures are HTTP 401 with a form-encoded ``oauth_problem`` body; a refused
+  or unknown request token is ``token_rejected``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from tether.services.flickr.sandbox import pages
+from tether.services.flickr.sandbox.incoming import Incoming, form_pairs, query_pairs, text
+from tether.services.flickr.sandbox.methods import FROB_LIFETIME
+from tether.services.flickr.sandbox.signing import (
+    OAuthProblem,
+    legacy_valid,
+    pct,
+    verify_oauth,
+)
+from tether.services.flickr.sandbox.state import (
+    LOGIN,
+    PASSWORD,
+    USER_NSID,
+    USERNAME,
+    Frob,
+    RequestToken,
+    Token,
+)
+
+if TYPE_CHECKING:
+    from tether.services.flickr.sandbox.app import FlickrEmulator
+
+PERM_LEVELS: Final = ("read", "write", "delete")
+REQUEST_TOKEN_LIFETIME: Final = 3600
+
+
+def with_query(url: str, **params: str) -> str:
+    return url + ("&" if "?" in url else "?") + urlencode(params)
+
+
+class LoginFlows:
+    """The login page, the OAuth endpoints and the authorise page of one emulator."""
+
+    def __init__(self, emulator: FlickrEmulator) -> None:
+        self.em = emulator
+
+    def routes(self) -> list[Route]:
+        both = ["GET", "POST"]
+        return [
+            Route("/services/auth/", self.auth_page, methods=both),
+            Route("/services/oauth/request_token", self.request_token, methods=both),
+            Route("/services/oauth/authorize", self.authorize_page, methods=both),
+            Route("/services/oauth/access_token", self.access_token, methods=both),
+        ]
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def frob_usable(self, frob: Frob | None, api_key: str | None = None) -> bool:
+        return (
+            frob is not None
+            and (api_key is None or frob.api_key == api_key)
+            and self.em.now() - frob.created <= FROB_LIFETIME
+        )
+
+    def request_token_usable(self, rt: RequestToken | None) -> bool:
+        return rt is not None and self.em.now() - rt.created <= REQUEST_TOKEN_LIFETIME
+
+    def approve_request_token(self, rt: RequestToken, perms: str) -> str:
+        """Mark ``rt`` approved with ``perms``; returns the verifier (9 digits for ``oob``)."""
+        rt.status, rt.perms = "approved", perms
+        rt.verifier = self.em.state.new_verifier(oob=rt.callback == "oob")
+        return rt.verifier
+
+    @staticmethod
+    async def _page_params(request: Request) -> tuple[dict[str, str], dict[str, str]]:
+        """(the link's own parameters, the page's fields: login, password, action)."""
+        params = dict(query_pairs(request.scope))
+        fields: dict[str, str] = {}
+        for name, value in await form_pairs(request):
+            (fields if name in pages.PAGE_FIELDS else params)[name] = value
+        return params, fields
+
+    @staticmethod
+    def _good_login(fields: Mapping[str, str]) -> bool:
+        login_ok = fields.get("login", "").strip().lower() in (LOGIN, USERNAME)
+        password_ok = hmac.compare_digest(fields.get("password", "").encode(), PASSWORD.encode())
+        return login_ok and password_ok
+
+    # -- legacy login page ----------------------------------------------------------------
+
+    async def auth_page(self, request: Request) -> Response:
+        """Desktop flow (``frob`` in the signed link: approve here, then the application
+        calls getToken) or web flow (no frob: approve, then a fresh frob goes to the
+        callback URL registered with the key)."""
+        state = self.em.state
+        params, fields = await self._page_params(request)
+        app = state.apps.get(params.get("api_key", ""))
+        if app is None:
+            return pages.notice("Invalid API key", "This link names no known application.", 400)
+        api_sig = params.get("api_sig", "")
+        if not api_sig or not legacy_valid(app.secret, params, api_sig):
+            return pages.notice(
+                "Invalid login link", "The link's signature does not check out (error 96).", 400
+            )
+        perms = params.get("perms", "")
+        if perms not in PERM_LEVELS:
+            return pages.notice("Invalid login link", "perms must be read, write or delete.", 400)
+        frob = None
+        if "frob" in params:
+            frob = state.frobs.get(params["frob"])
+            if frob is None or not self.frob_usable(frob, app.key):
+                return pages.notice(
+                    "Invalid frob", "This link has expired: start again from the application.", 400
+                )
+            if frob.status != "pending":
+                return pages.notice("Already done", f"This request was already {frob.status}.", 400)
+            frob.perms = perms  # what the user is asked for (also the control API's default)
+        if request.method == "GET":
+            return pages.consent(app_title=app.title, perms=perms, hidden=params)
+        if fields.get("action") == "deny":
+            if frob is not None:
+                frob.status = "denied"
+            return pages.notice("Access refused", f"{app.title} was not given access.")
+        if not self._good_login(fields):
+            return pages.consent(
+                app_title=app.title,
+                perms=perms,
+                hidden=params,
+                login=fields.get("login", ""),
+                error="Wrong login or password.",
+            )
+        if frob is None:
+            frob = state.new_frob(app.key, self.em.now())
+        frob.status, frob.perms = "approved", perms
+        if "frob" in params:
+            return pages.notice(
+                "You are signed in",
+                f"{app.title} now has {perms} access. Return to the application to continue.",
+            )
+        if app.callback_url:
+            # Unconfirmed: ``extra`` passed through to the callback (flickr.md §6.2).
+            extra = {"extra": params["extra"]} if "extra" in params else {}
+            return RedirectResponse(with_query(app.callback_url, frob=frob.value, **extra), 303)
+        return pages.code_page(
+            "You are signed in",
+            "No callback URL is registered with this application's key; its callback would "
+            "receive this frob:",
+            frob.value,
+        )
+
+    # -- OAuth ------------------------------------------------------------------------------
+
+    def _request_token_secret(self, token: str, key: str) -> str | None:
+        # Unknown, refused, expired, not yet approved or another key's: all "token_rejected"
+        # (unconfirmed which problem name Flickr gives each case).
+        rt = self.em.state.request_tokens.get(token)
+        if rt is None or rt.api_key != key or rt.status != "approved":
+            return None
+        return rt.secret if self.request_token_usable(rt) else None
+
+    async def request_token(self, request: Request) -> Response:
+        em = self.em
+        em.stats.oauth["request_token"] += 1
+        incoming = Incoming.build(request, await form_pairs(request))
+        try:
+            result = verify_oauth(
+                incoming.signed(),
+                now=em.now(),
+                consumer_secret=em.app_secret,
+                token_secret=lambda token, key: None,
+                nonces=em.nonces,
+                require_token=False,
+            )
+            callback = result.oauth.get("oauth_callback", "")
+            if not callback:
+                raise OAuthProblem(
+                    "parameter_absent", [("oauth_parameters_absent", "oauth_callback")]
+                )
+            if callback != "oob" and urlsplit(callback).scheme not in ("http", "https"):
+                # Only web URLs (or oob): the approve page sends the browser there.
+                raise OAuthProblem(
+                    "parameter_rejected", [("oauth_parameters_rejected", "oauth_callback")]
+                )
+        except OAuthProblem as problem:
+            return text(problem.body(), 401)
+        state = em.state
+        rt = RequestToken(
+            state.new_token_value(), state.new_secret(), result.consumer_key, callback, em.now()
+        )
+        state.request_tokens[rt.value] = rt
+        return text(
+            f"oauth_callback_confirmed=true&oauth_token={pct(rt.value)}"
+            f"&oauth_token_secret={pct(rt.secret)}"
+        )
+
+    async def access_token(self, request: Request) -> Response:
+        em = self.em
+        em.stats.oauth["access_token"] += 1
+        incoming = Incoming.build(request, await form_pairs(request))
+        try:
+            result = verify_oauth(
+                incoming.signed(),
+                now=em.now(),
+                consumer_secret=em.app_secret,
+                token_secret=self._request_token_secret,
+                nonces=em.nonces,
+                require_token=True,
+            )
+            rt = em.state.request_tokens[result.token or ""]
+            verifier = result.oauth.get("oauth_verifier", "")
+            if not verifier:
+                raise OAuthProblem(
+                    "parameter_absent", [("oauth_parameters_absent", "oauth_verifier")]
+                )
+            if not hmac.compare_digest(verifier.encode(), (rt.verifier or "").encode()):
+                raise OAuthProblem("verifier_invalid")
+        except OAuthProblem as problem:
+            return text(problem.body(), 401)
+        state = em.state
+        del state.request_tokens[rt.value]  # single use
+        token = Token(
+            state.new_token_value(),
+            "oauth",
+            rt.api_key,
+            USER_NSID,
+            rt.perms or "read",
+            state.new_secret(),
+        )
+        state.tokens[token.value] = token
+        user = state.users[USER_NSID]
+        # Perms are not in the answer (flickr.md §6.4): the client knows what it asked for.
+        return text(
+            "&".join(
+                f"{k}={pct(v)}"
+                for k, v in (
+                    ("fullname", user.realname),
+                    ("oauth_token", token.value),
+                    ("oauth_token_secret", token.secret),
+                    ("user_nsid", user.nsid),
+                    ("username", user.username),
+                )
+            )
+        )
+
+    async def authorize_page(self, request: Request) -> Response:
+        """``/services/oauth/authorize?oauth_token=…&perms=…`` (not signed)."""
+        em = self.em
+        em.stats.oauth["authorize"] += 1
+        params, fields = await self._page_params(request)
+        rt = em.state.request_tokens.get(params.get("oauth_token", ""))
+        if rt is None or not self.request_token_usable(rt):
+            return pages.notice(
+                "Invalid request", "This authorisation link is unknown or has expired.", 400
+            )
+        if rt.status != "pending":
+            return pages.notice("Already done", f"This request was already {rt.status}.", 400)
+        # Unconfirmed what Flickr grants when perms is left out (flickr.md §6.4): read here.
+        perms = params.get("perms") or "read"
+        if perms not in PERM_LEVELS:
+            return pages.notice("Invalid request", "perms must be read, write or delete.", 400)
+        rt.perms = perms
+        app = em.state.apps[rt.api_key]
+        if request.method == "GET":
+            return pages.consent(app_title=app.title, perms=perms, hidden=params)
+        if fields.get("action") == "deny":
+            rt.status = "denied"
+            return pages.notice("Access refused", f"{app.title} was not given access.")
+        if not self._good_login(fields):
+            return pages.consent(
+                app_title=app.title,
+                perms=perms,
+                hidden=params,
+                login=fields.get("login", ""),
+                error="Wrong login or password.",
+            )
+        verifier = self.approve_request_token(rt, perms)
+        if rt.callback == "oob":
+            return pages.code_page(
+                "Your code", f"Type this code into {app.title} to finish:", verifier
+            )
+        # 303 See Other: the browser follows a POST's redirect with a GET.
+        return RedirectResponse(
+            with_query(rt.callback, oauth_token=rt.value, oauth_verifier=verifier), 303
+        )

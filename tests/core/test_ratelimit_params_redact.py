@@ -87,3 +87,21 @@ def test_request_repr_never_shows_secrets() -> None:
     for secret in ("TOKSECRET", "BEARERSECRET", "SIGSECRET"):
         assert secret not in text
     assert "Authorization" in text
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=20),
+        st.one_of(
+            st.text(max_size=30),
+            st.text(alphabet="AZaz09_.~- +&=%/", max_size=30),
+        ),
+        max_size=8,
+    )
+)
+def test_form_body_is_urlencode(fields: dict[str, str]) -> None:
+    from urllib.parse import urlencode
+
+    from tether.core.params import form_body
+
+    assert form_body(fields) == urlencode(list(fields.items())).encode()

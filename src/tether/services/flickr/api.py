@@ -27,6 +27,7 @@ from tether.core.errors import TransportError, UsageError
 from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
 from tether.core.paging import Walk
+from tether.core.params import form_body
 from tether.core.retry import RetryPolicy, retrying
 from tether.runtime import make_runtime
 from tether.services.flickr import parse as P
@@ -369,7 +370,7 @@ class _BaseFlickr:
                 "POST",
                 url,
                 headers,
-                urlencode(list(fields.items())).encode(),
+                form_body(fields),
                 idempotent=not _writes(method),
                 label=f"flickr {method}",
             )

@@ -1,9 +1,9 @@
 """Turning Flickr's answers into Python: hardened ElementTree, XMLNode, JSON.
 
 Invariants:
-- XML is parsed with defusedxml: DTDs, entity declarations (billion laughs, quadratic blowup)
-  and external entities are refused, so a hostile or compromised endpoint cannot exhaust
-  memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming the call.
+- XML is parsed by ``tether.core.xml``: DTDs, entity declarations (billion laughs, quadratic
+  blowup) and external entities are refused, so a hostile or compromised endpoint cannot
+  exhaust memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming the call.
 - ``stat="fail"`` becomes the ``FlickrError`` subclass for its code; unparsed formats are never
   checked (the seed's promise).
 """
@@ -15,9 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
+from tether.core import xml as hardened
 from tether.services.flickr.errors import FlickrProtocolError, error_for
 
 _XML_ERR = re.compile(rb'<err\s+code="(\d+)"')
@@ -41,16 +39,12 @@ def error_code(body: bytes) -> int | None:
 def parse_etree(body: bytes, method: str) -> ET.Element:
     """The ``<rsp>`` root element; raises for ``stat="fail"`` and for malformed XML."""
     try:
-        root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
-    except DefusedXmlException as e:
+        root = hardened.fromstring(body)
+    except hardened.HostileXML as e:
+        raise FlickrProtocolError(f"{method}: {e}") from None
+    except hardened.MalformedXML as e:
         raise FlickrProtocolError(
-            f"{method}: refused a hostile XML answer ({type(e).__name__}: DTDs and entities are "
-            "not allowed)"
-        ) from None
-    except ET.ParseError as e:
-        raise FlickrProtocolError(
-            f"{method}: the answer is not well-formed XML ({e}); {len(body)} bytes starting "
-            f"{body[:60]!r}"
+            f"{method}: the answer is {e}; {len(body)} bytes starting {body[:60]!r}"
         ) from None
     if root.tag != "rsp":
         raise FlickrProtocolError(f"{method}: expected an <rsp> answer, got <{root.tag}>")

@@ -1,0 +1,89 @@
+"""tether.core.xml: the hardened parser refuses every DTD however it is dressed, and parses
+ordinary answers exactly as ElementTree does."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tether.core.errors import TetherError
+from tether.core.xml import HostileXML, MalformedXML, fromstring
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    b"<rsp>&c;</rsp>"
+)
+UTF16_BOMB = (
+    BOMB.decode().replace('version="1.0"', 'version="1.0" encoding="utf-16"').encode("utf-16")
+)
+EXTERNAL = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rsp>&x;</rsp>'
+
+
+def test_ordinary_answer_parses_like_elementtree() -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="ok"><photos page="1">'
+        '<photo id="1" title="Caf\u00e9 &amp; &#x1F431;"/><photo id="2"><![CDATA[<raw>]]></photo>'
+        "<!-- a comment --></photos></rsp>"
+    ).encode()
+    ours, stdlib = fromstring(body), ET.fromstring(body)
+    assert ET.tostring(ours) == ET.tostring(stdlib)
+    assert ours.find("photos/photo").get("title") == "Caf\u00e9 & \U0001f431"
+    assert ours.findall("photos/photo")[1].text == "<raw>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BOMB,
+        EXTERNAL,
+        b'<!DOCTYPE rsp SYSTEM "http://127.0.0.1:9/evil.dtd"><rsp/>',
+        b"<!DOCTYPE rsp><rsp/>",  # even a harmless DTD: none is ever expected
+        # The bomb in UTF-16, with and without a byte order mark: the bytes "<!DOCTYPE" do
+        # not appear, and expat detects UTF-16 whatever it is told.
+        UTF16_BOMB,
+        BOMB.decode().encode("utf-16-le"),
+        b"\xfe\xff" + BOMB.decode().encode("utf-16-be"),
+    ],
+    ids=[
+        "billion-laughs",
+        "external-entity",
+        "external-dtd",
+        "plain-doctype",
+        "utf16-bom",
+        "utf16le-no-bom",
+        "utf16be-bom",
+    ],
+)
+def test_any_dtd_is_refused(body: bytes) -> None:
+    with pytest.raises(HostileXML, match="DTDs and entities are not allowed"):
+        fromstring(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # An ASCII-looking declaration switching to EBCDIC for the rest.
+        b'<?xml version="1.0" encoding="cp500"?>' + EXTERNAL.decode().encode("cp500"),
+        b"<rsp>&undeclared;</rsp>",
+        b"<rsp><a></rsp>",
+        b"",
+        b"\xff\xfe<rsp/>",
+    ],
+    ids=["ebcdic-dtd", "undeclared-entity", "unclosed", "empty", "bad-utf8"],
+)
+def test_disguised_or_broken_documents_fail_to_parse(body: bytes) -> None:
+    with pytest.raises(MalformedXML, match="not well-formed XML") as info:
+        fromstring(body)
+    assert isinstance(info.value, TetherError)
+
+
+def test_declared_encoding_is_ignored_for_utf8_bytes() -> None:
+    body = '<?xml version="1.0" encoding="iso-8859-1"?><rsp t="\u00e9"/>'.encode()
+    assert fromstring(body).get("t") == "\u00e9"
+
+
+def test_utf16_without_dtd_still_parses() -> None:
+    body = '<?xml version="1.0" encoding="utf-16"?><rsp stat="ok" t="\u00e9"/>'.encode("utf-16")
+    assert fromstring(body).get("t") == "\u00e9"

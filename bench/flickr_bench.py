@@ -165,7 +165,7 @@ def main() -> int:
         print("measuring walks...", file=sys.stderr, flush=True)
         walk = walks(clients, root, 3 if not args.quick else 1)
         print("measuring uploads...", file=sys.stderr, flush=True)
-        up = uploads(creds, size, 3 if not args.quick else 1)
+        up = uploads(creds, size, 5 if not args.quick else 1)
     t, f = calls["tether"], calls["flickrapi 2.4"]
     print(f"\ntether vs flickrapi 2.4 on the Flickr sandbox ({pinning}); medians [p25-p75]")
     print(f"\n1. signed photos.search (etree), {rounds} rounds x {batch} calls, interleaved")

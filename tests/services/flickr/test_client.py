@@ -346,3 +346,50 @@ def test_async_walk_with_prefetch_matches_sync(fcreds: dict[str, Any], tether_sa
 
     got = asyncio.run(main())
     assert got == expected and len(got) > 200
+
+
+def test_oauth_token_file_is_saved_under_the_locking_caches_lock(
+    fcreds: dict[str, Any], tether_sandbox: Any, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tether.store import LockingError, LockingTokenCache
+
+    def prompt(p: Any) -> str:
+        from urllib.parse import parse_qs, urlsplit
+
+        oauth_token = parse_qs(urlsplit(p.data["url"]).query)["oauth_token"][0]
+        answer = tether_sandbox.approve_flickr(oauth_token=oauth_token, perms="write")
+        return str(answer["oauth_verifier"])
+
+    f = flickrapi.FlickrAPI(
+        fcreds["api_key"], fcreds["secret"], prompt=prompt, environ={}, **urls(fcreds)
+    )
+    cache = LockingTokenCache(fcreds["api_key"], path=str(tmp_path), timeout=0.3)
+    f.token_cache = cache
+    oauth_file = tmp_path / fcreds["api_key"] / "oauth.token"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import filelock, sys, time\n"
+            "lock = filelock.FileLock(sys.argv[1]); lock.acquire()\n"
+            "print('held', flush=True); sys.stdin.read()",
+            cache.lock_path(),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        # Another process holds the cache: the new token is not written behind its back.
+        with pytest.raises(LockingError, match="works in this session"):
+            f.authenticate_console("write")
+        assert not oauth_file.exists()
+    finally:
+        holder.communicate("")  # closing stdin ends it, and its lock with it
+    token = f.authenticate_console("write")
+    assert oauth_file.read_text().strip() == token.dumps()
+    assert oct(oauth_file.stat().st_mode & 0o777) == "0o600"

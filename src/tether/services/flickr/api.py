@@ -13,6 +13,7 @@ errors (0, 105, 106, 5xx, dropped connections) are retried; XML parsing refuses 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -218,6 +219,7 @@ class _BaseFlickr:
         self._request_token: tuple[str, str] | None = None
         self._requested_perms: str | None = None
         self.oauth_token: OAuthToken | None = None
+        self._oauth_unsaved = False  # a new token whose saving failed (see _save_oauth_token)
         self.token_cache: Any
         if isinstance(token, OAuthToken):
             self.oauth_token = token
@@ -596,7 +598,10 @@ class _BaseFlickr:
         have = rsp.findtext("oauth/perms")
         if have:
             tok.access_level = have
-        return perms_at_least(have, perms)
+        good = perms_at_least(have, perms)
+        if good and self._oauth_unsaved:
+            self._save_oauth_token()
+        return good
 
     def authenticate_via_browser(self, perms: str = "read", timeout: float = 300.0) -> Any:
         """OAuth in the user's browser, the verifier caught by a one-shot local server on
@@ -641,22 +646,49 @@ class _BaseFlickr:
         path = cache.token_path()
         return FileTokenStore(os.path.join(os.path.dirname(path), "o" + os.path.basename(path)))
 
+    def _cache_lock(self) -> contextlib.AbstractContextManager[Any]:
+        """The token cache's lock when it has one (``LockingTokenCache``): the OAuth token file
+        sits beside the legacy one and is read and written under the same lock file."""
+        cache = self.token_cache
+        if isinstance(cache, SimpleTokenCache):
+            return contextlib.nullcontext()
+        from tether.store import LockingTokenCache
+
+        return cache if isinstance(cache, LockingTokenCache) else contextlib.nullcontext()
+
     def _load_oauth_token(self) -> OAuthToken | None:
         store = self._oauth_store()
-        text = store.get() if store is not None else None
+        if store is None:
+            return None
+        with self._cache_lock():
+            text = store.get()
         return OAuthToken.loads(text) if text else None
 
     def _save_oauth_token(self) -> None:
         store = self._oauth_store()
         if store is not None and self.oauth_token is not None:
-            store.set(self.oauth_token.dumps())
+            from tether.store import StoreError
+
+            self._oauth_unsaved = True
+            try:
+                with self._cache_lock():
+                    store.set(self.oauth_token.dumps())
+            except StoreError as e:
+                # The approval is not thrown away: the token works in this session, and the
+                # next authenticate_*() or token_valid() that finds it good saves it.
+                raise type(e)(
+                    f"{e} The new OAuth token works in this session and is saved by the next "
+                    "authenticate_console(), authenticate_via_browser() or token_valid()."
+                ) from None
+            self._oauth_unsaved = False
 
     def forget_token(self) -> None:
         """Drop every stored token (legacy and OAuth), in memory and on disk."""
-        self.token_cache.forget()
-        store = self._oauth_store()
-        if store is not None:
-            store.delete()
+        with self._cache_lock():
+            self.token_cache.forget()
+            store = self._oauth_store()
+            if store is not None:
+                store.delete()
         self.oauth_token = None
 
     # --- walking ---------------------------------------------------------------------------

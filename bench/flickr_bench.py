@@ -112,12 +112,12 @@ def rss(field):
         if line.startswith(field):
             return int(line.split()[1]) * 1024
 base = rss("VmRSS:")
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 rsp = f.upload(filename=sys.argv[2], title="big", is_public=0)
-secs = time.perf_counter() - t0
+secs, cpu = time.perf_counter() - t0, time.process_time() - c0
 pid = rsp.findtext("photoid")
 assert pid, "no photo id"
-print(json.dumps({{"seconds": secs, "rss_growth": rss("VmHWM:") - base}}))
+print(json.dumps({{"seconds": secs, "cpu": cpu, "rss_growth": rss("VmHWM:") - base}}))
 """
 
 
@@ -144,11 +144,16 @@ def uploads(creds: dict[str, Any], size: int, rounds: int) -> dict[str, Any]:
                 if p.returncode != 0:
                     raise BenchError(f"{name} upload failed: {p.stderr[-800:]}")
                 res = json.loads(p.stdout.strip().splitlines()[-1])
-                d = out.setdefault(name, {"mib_s": [], "rss_mib": []})
+                d = out.setdefault(name, {"mib_s": [], "rss_mib": [], "cpu_s": []})
                 d["mib_s"].append(size / (1 << 20) / res["seconds"])
+                d["cpu_s"].append(res["cpu"])
                 d["rss_mib"].append(res["rss_growth"] / (1 << 20))
     return {
-        k: {"mib_s": summarize(v["mib_s"]), "rss_mib": summarize(v["rss_mib"])}
+        k: {
+            "mib_s": summarize(v["mib_s"]),
+            "rss_mib": summarize(v["rss_mib"]),
+            "cpu_s": summarize(v["cpu_s"]),
+        }
         for k, v in out.items()
     }
 
@@ -193,7 +198,7 @@ def main() -> int:
     for name, d in up.items():
         print(
             f"   {name:<16} {d['mib_s']['median']:7.1f} MiB/s [{d['mib_s']['p25']:.0f}-{d['mib_s']['p75']:.0f}]"
-            f"   peak RSS growth {d['rss_mib']['median']:7.1f} MiB"
+            f"   client CPU {d['cpu_s']['median']:5.2f} s   peak RSS growth {d['rss_mib']['median']:5.1f} MiB"
         )
     tu, fu = up["tether"], up["flickrapi 2.4"]
     print(

@@ -87,3 +87,21 @@ def test_declared_encoding_is_ignored_for_utf8_bytes() -> None:
 def test_utf16_without_dtd_still_parses() -> None:
     body = '<?xml version="1.0" encoding="utf-16"?><rsp stat="ok" t="\u00e9"/>'.encode("utf-16")
     assert fromstring(body).get("t") == "\u00e9"
+
+
+class Tagged(ET.Element):
+    __slots__ = ()
+
+    def shout(self) -> str:
+        return self.tag.upper()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'<rsp stat="ok"><a><b/></a></rsp>', '<rsp stat="ok"><a><b/></a></rsp>'.encode("utf-16")],
+    ids=["fast-path", "utf16-path"],
+)
+def test_element_factory_builds_every_element(body: bytes) -> None:
+    root = fromstring(body, Tagged)
+    assert [type(e) for e in root.iter()] == [Tagged, Tagged, Tagged]
+    assert root.find("a/b").shout() == "B"  # type: ignore[union-attr]

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from tether.core.errors import TetherError
 
@@ -38,18 +38,26 @@ class MalformedXML(TetherError):
     """The answer is not well-formed UTF-8 XML."""
 
 
-def fromstring(body: bytes) -> ET.Element:
+def fromstring(body: bytes, element_factory: type[ET.Element] | None = None) -> ET.Element:
     """The root element of ``body``.
+
+    Args:
+        body: the document.
+        element_factory: an ``Element`` subclass to build the tree from (a service may give
+            its elements methods its users were promised).
 
     Raises:
         HostileXML: the document has a DTD.
         MalformedXML: it is not well-formed (the message has the parser's reason and place).
     """
+    target = ET.TreeBuilder(element_factory=element_factory)
     try:
         if b"<!DOCTYPE" in body or b"\x00" in body:
-            root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
+            slow = DefusedXMLParser(target=target, forbid_dtd=True)
+            slow.feed(body)
+            root: ET.Element = slow.close()
             return root
-        parser = ET.XMLParser(encoding="utf-8")
+        parser = ET.XMLParser(target=target, encoding="utf-8")
         parser.feed(body)
         root = parser.close()
         return root

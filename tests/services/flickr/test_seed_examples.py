@@ -30,6 +30,11 @@ def test_calling_api_functions() -> None:
     assert sets.find("photosets").attrib["cancreate"] == "1"
     set0 = sets.find("photosets").findall("photoset")[0]
     assert set0.attrib["id"] == "2b640a3efc262f03567ee93cfd544e14"
+    assert set0.find("title").text == set0.getchildren()[0].text
+    # "to list all title elements, you only need to do sets.getiterator('title')"
+    titles = sets.getiterator("title")
+    assert len(titles) == len(sets.find("photosets")) >= 1
+    assert [t.text for t in titles] == [s.find("title").text for s in sets.iter("photoset")]
     node = flickrapi.FlickrAPI(api_key, format="xmlnode").photosets_getList(user_id="73509078@N00")
     assert node.photosets[0].photoset[0]["id"] == set0.attrib["id"]
 

@@ -36,10 +36,28 @@ def error_code(body: bytes) -> int | None:
     return None
 
 
+class FlickrElement(ET.Element):
+    """An ElementTree element with the two methods the seed's examples use that Python 3.9
+    removed from ElementTree: ``getiterator(tag)`` ("to list all title elements, you only
+    need to do ``sets.getiterator('title')``") and ``getchildren()`` (flickrapi#129)."""
+
+    __slots__ = ()
+
+    def getiterator(self, tag: str | None = None) -> list[ET.Element]:
+        """Every element of this subtree (this one included) named ``tag`` (all if ``None``),
+        in document order."""
+        return list(self.iter(tag))
+
+    def getchildren(self) -> list[ET.Element]:
+        """The direct children, in order."""
+        return list(self)
+
+
 def parse_etree(body: bytes, method: str) -> ET.Element:
-    """The ``<rsp>`` root element; raises for ``stat="fail"`` and for malformed XML."""
+    """The ``<rsp>`` root element (``FlickrElement``s throughout); raises for ``stat="fail"``
+    and for malformed XML."""
     try:
-        root = hardened.fromstring(body)
+        root = hardened.fromstring(body, FlickrElement)
     except hardened.HostileXML as e:
         raise FlickrProtocolError(f"{method}: {e}") from None
     except hardened.MalformedXML as e:

@@ -566,7 +566,7 @@ def m_get_info(call: Call) -> Payload:
     if p.size is not None:
         # Sandbox extension (not in Flickr's answer): what the emulator received for the
         # uploaded or replaced file, so a test can check the bytes arrived intact.
-        node.add(Node("upload", {"size": str(p.size), "sha1": p.sha1 or "", "md5": p.md5 or ""}))
+        node.add(Node("upload", {"size": str(p.size), "sha1": p.sha1 or ""}))
     return [node]
 
 

@@ -175,7 +175,6 @@ class Photo:
     #: What the emulator received for an uploaded or replaced file (None for seeded photos).
     size: int | None = None
     sha1: str | None = None
-    md5: str | None = None
     #: Rendered list elements (``render.Raw``) per listing style, dropped by ``touch()``.
     cache: dict[str, Any] = field(default_factory=dict)
     _haystack: str | None = None

@@ -74,7 +74,6 @@ def new_photo(
         originalformat=extension.lower() if extension.lower() in ("png", "gif") else "jpg",
         size=file.size,
         sha1=file.sha1,
-        md5=file.md5,
     )
     if params.get("async") == "1":
         ticket = Ticket(state.new_ticket_id(), p.id, fails=fail_ticket)
@@ -99,7 +98,7 @@ def replace_photo(
         raise MethodError(3, "General upload failure")
     # Only the image changes, not title, tags or description (the seed says so), although
     # flickrapi 2.4 sends a title with every replace.
-    p.size, p.sha1, p.md5 = file.size, file.sha1, file.md5
+    p.size, p.sha1 = file.size, file.sha1
     p.secret = state.new_photo_secret()
     p.originalsecret = state.new_photo_secret()
     p.touch(now)

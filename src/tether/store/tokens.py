@@ -472,6 +472,10 @@ class TokenCache:
     def _file(self) -> TokenFile:
         return TokenFile(self.token_path())
 
+    def _guard(self) -> contextlib.AbstractContextManager[object]:
+        """What every access holds: nothing here; the lock in ``LockingTokenCache``."""
+        return contextlib.nullcontext()
+
     @property
     def token(self) -> str | None:
         """The stored token, or ``None``; assign to save, ``del`` (or assign ``None``) to remove.
@@ -479,15 +483,18 @@ class TokenCache:
         Raises:
             StoreError: the file cannot be read or written (on assignment, the previous token
                 stays).
+            LockingError: (``LockingTokenCache``) the lock was not had within ``timeout``.
         """
-        return self._file().get()
+        with self._guard():
+            return self._file().get()
 
     @token.setter
     def token(self, value: str | None) -> None:
-        if value is None:
-            self.forget()
-        else:
-            self._file().set(value)
+        with self._guard():
+            if value is None:
+                self._file().delete()
+            else:
+                self._file().set(value)
 
     @token.deleter
     def token(self) -> None:
@@ -498,8 +505,10 @@ class TokenCache:
 
         Raises:
             StoreError: the file exists but cannot be removed.
+            LockingError: (``LockingTokenCache``) the lock was not had within ``timeout``.
         """
-        self._file().delete()
+        with self._guard():
+            self._file().delete()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.token_path()!r})"
@@ -573,35 +582,5 @@ class LockingTokenCache(TokenCache):
     def __exit__(self, *exc: object) -> None:
         self.release()
 
-    @property
-    def token(self) -> str | None:
-        """As ``TokenCache.token``, each access under the lock.
-
-        Raises:
-            LockingError: the lock was not had within ``timeout``.
-            StoreError: the file cannot be read or written.
-        """
-        with self:
-            return self._file().get()
-
-    @token.setter
-    def token(self, value: str | None) -> None:
-        with self:
-            if value is None:
-                self._file().delete()
-            else:
-                self._file().set(value)
-
-    @token.deleter
-    def token(self) -> None:
-        self.forget()
-
-    def forget(self) -> None:
-        """Remove the stored token under the lock.
-
-        Raises:
-            LockingError: the lock was not had within ``timeout``.
-            StoreError: the file cannot be removed.
-        """
-        with self:
-            self._file().delete()
+    def _guard(self) -> contextlib.AbstractContextManager[object]:
+        return self  # every read, write and delete holds the lock (re-entrant)

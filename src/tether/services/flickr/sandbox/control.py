@@ -23,7 +23,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -34,24 +33,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tether.sandbox.control_api import json_object
 from tether.services.flickr.sandbox.login import PERM_LEVELS
 from tether.services.flickr.sandbox.state import API_KEY
 
 if TYPE_CHECKING:
     from tether.services.flickr.sandbox.app import FlickrEmulator
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise HTTPException(400, "request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise HTTPException(400, "request body must be a JSON object")
-    return body
 
 
 def _int(body: Mapping[str, Any], name: str, default: int, minimum: int = 0) -> int:
@@ -65,7 +52,7 @@ def build_control(em: FlickrEmulator) -> Starlette:
     """The control app of ``em``."""
 
     async def approve(request: Request) -> Response:
-        body = await _json_object(request)
+        body = await json_object(request)
         perms = body.get("perms")
         if perms is not None and perms not in PERM_LEVELS:
             raise HTTPException(400, "perms must be read, write or delete")
@@ -106,19 +93,19 @@ def build_control(em: FlickrEmulator) -> Starlette:
         raise HTTPException(400, "give a frob or an oauth_token")
 
     async def revoke(request: Request) -> Response:
-        token = str((await _json_object(request)).get("token", ""))
+        token = str((await json_object(request)).get("token", ""))
         if em.state.tokens.pop(token, None) is None:
             raise HTTPException(404, "unknown token")
         return JSONResponse({"revoked": True})
 
     async def quota(request: Request) -> Response:
         if request.method == "POST":
-            body = await _json_object(request)
+            body = await json_object(request)
             em.settings.quota_per_hour = _int(body, "per_hour", em.settings.quota_per_hour)
         return JSONResponse({"per_hour": em.settings.quota_per_hour, "used": em.quota_used()})
 
     async def transient(request: Request) -> Response:
-        body = await _json_object(request)
+        body = await json_object(request)
         em.settings.transient_code = _int(body, "code", 105)
         em.settings.transient_left = _int(body, "count", 1)
         return JSONResponse(
@@ -127,7 +114,7 @@ def build_control(em: FlickrEmulator) -> Starlette:
 
     async def service(request: Request) -> Response:
         if request.method == "POST":
-            available = (await _json_object(request)).get("available", True)
+            available = (await json_object(request)).get("available", True)
             if not isinstance(available, bool):
                 raise HTTPException(400, "available must be true or false")
             em.settings.available = available
@@ -135,7 +122,7 @@ def build_control(em: FlickrEmulator) -> Starlette:
 
     async def clock(request: Request) -> Response:
         if request.method == "POST":
-            skew = (await _json_object(request)).get("skew", 0)
+            skew = (await json_object(request)).get("skew", 0)
             if isinstance(skew, bool) or not isinstance(skew, int | float):
                 raise HTTPException(400, "skew must be a number")
             em.settings.skew = float(skew)
@@ -144,13 +131,13 @@ def build_control(em: FlickrEmulator) -> Starlette:
     async def tickets(request: Request) -> Response:
         settings = em.settings
         if request.method == "POST":
-            body = await _json_object(request)
+            body = await json_object(request)
             settings.ticket_polls = _int(body, "polls", settings.ticket_polls, 1)
             settings.failing_tickets = _int(body, "fail_next", settings.failing_tickets)
         return JSONResponse({"polls": settings.ticket_polls, "fail_next": settings.failing_tickets})
 
     async def app_settings(request: Request) -> Response:
-        body = await _json_object(request) if request.method == "POST" else {}
+        body = await json_object(request) if request.method == "POST" else {}
         app = em.state.apps.get(str(body.get("api_key", API_KEY)))
         if app is None:
             raise HTTPException(404, "unknown api_key")

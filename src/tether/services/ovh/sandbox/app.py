@@ -28,7 +28,6 @@ import base64
 import binascii
 import hmac
 import itertools
-import json
 import os
 import random
 import time
@@ -45,6 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tether.sandbox.control_api import json_object
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
 from tether.services.ovh.sandbox.pages import make_validation_endpoint
@@ -163,19 +163,6 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise HTTPException(400, "request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise HTTPException(400, "request body must be a JSON object")
-    return body
-
-
 class OvhEmulator:
     """One emulated OVHcloud API: state, clock, tunables, and the ASGI apps serving them."""
 
@@ -278,7 +265,7 @@ class OvhEmulator:
 
     def _build_control(self) -> Starlette:
         async def validate(request: Request) -> Response:
-            body = await _json_object(request)
+            body = await json_object(request)
             cred = self.state.credentials_by_ck.get(request.path_params["consumer_key"])
             if cred is None:
                 return JSONResponse({"error": "unknown consumer key"}, status_code=404)
@@ -299,7 +286,7 @@ class OvhEmulator:
 
         async def clock(request: Request) -> Response:
             if request.method == "POST":
-                skew = (await _json_object(request)).get("skew", 0)
+                skew = (await json_object(request)).get("skew", 0)
                 if isinstance(skew, bool) or not isinstance(skew, int | float):
                     return JSONResponse({"error": "skew must be a number"}, status_code=400)
                 self.skew = float(skew)
@@ -307,7 +294,7 @@ class OvhEmulator:
 
         async def oauth2(request: Request) -> Response:
             if request.method == "POST":
-                value = (await _json_object(request)).get("expires_in", DEFAULT_EXPIRES_IN)
+                value = (await json_object(request)).get("expires_in", DEFAULT_EXPIRES_IN)
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     return JSONResponse(
                         {"error": "expires_in must be a non-negative integer"}, status_code=400

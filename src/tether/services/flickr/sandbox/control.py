@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tether.sandbox.control_api import json_object
+from tether.sandbox.control_api import control_app, json_object
 from tether.services.flickr.sandbox.login import PERM_LEVELS
 from tether.services.flickr.sandbox.state import API_KEY
 
@@ -155,13 +155,8 @@ def build_control(em: FlickrEmulator) -> Starlette:
     async def stats(request: Request) -> Response:
         return JSONResponse(em.stats.to_json())
 
-    async def control_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, HTTPException):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return JSONResponse({"error": "error"}, status_code=500)  # pragma: no cover
-
-    return Starlette(
-        routes=[
+    return control_app(
+        [
             Route("/approve", approve, methods=["POST"]),
             Route("/revoke", revoke, methods=["POST"]),
             Route("/quota", quota, methods=["GET", "POST"]),
@@ -171,6 +166,5 @@ def build_control(em: FlickrEmulator) -> Starlette:
             Route("/tickets", tickets, methods=["GET", "POST"]),
             Route("/app", app_settings, methods=["GET", "POST"]),
             Route("/stats", stats, methods=["GET"]),
-        ],
-        exception_handlers={HTTPException: control_error},
+        ]
     )

@@ -104,6 +104,30 @@ class LoginFlows:
 
     # -- legacy login page ----------------------------------------------------------------
 
+    def _consent_step(
+        self,
+        request: Request,
+        fields: Mapping[str, str],
+        app_title: str,
+        perms: str,
+        params: dict[str, str],
+    ) -> Response | None:
+        """The page to show before a grant (the consent form, a refusal, a failed sign-in), or
+        ``None`` when the user signed in and approved."""
+        if request.method == "GET":
+            return pages.consent(app_title=app_title, perms=perms, hidden=params)
+        if fields.get("action") == "deny":
+            return pages.notice("Access refused", f"{app_title} was not given access.")
+        if not self._good_login(fields):
+            return pages.consent(
+                app_title=app_title,
+                perms=perms,
+                hidden=params,
+                login=fields.get("login", ""),
+                error="Wrong login or password.",
+            )
+        return None
+
     async def auth_page(self, request: Request) -> Response:
         """Desktop flow (``frob`` in the signed link: approve here, then the application
         calls getToken) or web flow (no frob: approve, then a fresh frob goes to the
@@ -131,20 +155,11 @@ class LoginFlows:
             if frob.status != "pending":
                 return pages.notice("Already done", f"This request was already {frob.status}.", 400)
             frob.perms = perms  # what the user is asked for (also the control API's default)
-        if request.method == "GET":
-            return pages.consent(app_title=app.title, perms=perms, hidden=params)
-        if fields.get("action") == "deny":
-            if frob is not None:
-                frob.status = "denied"
-            return pages.notice("Access refused", f"{app.title} was not given access.")
-        if not self._good_login(fields):
-            return pages.consent(
-                app_title=app.title,
-                perms=perms,
-                hidden=params,
-                login=fields.get("login", ""),
-                error="Wrong login or password.",
-            )
+        if fields.get("action") == "deny" and frob is not None and request.method == "POST":
+            frob.status = "denied"
+        shown = self._consent_step(request, fields, app.title, perms, params)
+        if shown is not None:
+            return shown
         if frob is None:
             frob = state.new_frob(app.key, self.em.now())
         frob.status, frob.perms = "approved", perms
@@ -276,19 +291,11 @@ class LoginFlows:
             return pages.notice("Invalid request", "perms must be read, write or delete.", 400)
         rt.perms = perms
         app = em.state.apps[rt.api_key]
-        if request.method == "GET":
-            return pages.consent(app_title=app.title, perms=perms, hidden=params)
-        if fields.get("action") == "deny":
+        if fields.get("action") == "deny" and request.method == "POST":
             rt.status = "denied"
-            return pages.notice("Access refused", f"{app.title} was not given access.")
-        if not self._good_login(fields):
-            return pages.consent(
-                app_title=app.title,
-                perms=perms,
-                hidden=params,
-                login=fields.get("login", ""),
-                error="Wrong login or password.",
-            )
+        shown = self._consent_step(request, fields, app.title, perms, params)
+        if shown is not None:
+            return shown
         verifier = self.approve_request_token(rt, perms)
         if rt.callback == "oob":
             return pages.code_page(

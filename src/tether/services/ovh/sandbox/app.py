@@ -44,7 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tether.sandbox.control_api import json_object
+from tether.sandbox.control_api import control_app, json_object
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
 from tether.services.ovh.sandbox.pages import make_validation_endpoint
@@ -305,19 +305,13 @@ class OvhEmulator:
         async def stats(request: Request) -> Response:
             return JSONResponse(self.stats.to_json())
 
-        async def control_error(request: Request, exc: Exception) -> Response:
-            if isinstance(exc, HTTPException):
-                return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-            return JSONResponse({"error": "error"}, status_code=500)  # pragma: no cover
-
-        return Starlette(
-            routes=[
+        return control_app(
+            [
                 Route("/credentials/{consumer_key}/validate", validate, methods=["POST"]),
                 Route("/time", clock, methods=["GET", "POST"]),
                 Route("/oauth2", oauth2, methods=["GET", "POST"]),
                 Route("/stats", stats, methods=["GET"]),
-            ],
-            exception_handlers={HTTPException: control_error},
+            ]
         )
 
     # -- OAuth2 ---------------------------------------------------------------------------

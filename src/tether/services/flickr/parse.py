@@ -3,7 +3,8 @@
 Invariants:
 - XML is parsed by ``tether.core.xml``: DTDs, entity declarations (billion laughs, quadratic
   blowup) and external entities are refused, so a hostile or compromised endpoint cannot
-  exhaust memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming the call.
+  exhaust memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming
+  the call.
 - ``stat="fail"`` becomes the ``FlickrError`` subclass for its code; unparsed formats are never
   checked (the seed's promise).
 """

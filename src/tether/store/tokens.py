@@ -20,9 +20,10 @@ Invariants:
 - Keys and user names become file names by escaping, never by trust: a key cannot name a file
   outside its folder, and names starting with ``.`` are ours (temporary and lock files).
 - Surrounding whitespace is not part of a token (a file edited by hand ends with a newline).
-- ``LockingTokenCache`` holds a ``filelock`` lock file beside the token for every read, write
-  and delete, and for as long as the caller wants (``with cache:``), re-entrantly: a
-  read-check-replace sequence in one process cannot interleave with another's.
+- ``LockingTokenCache`` holds a ``filelock`` lock file beside the token for every write and
+  delete, and for as long as the caller wants (``with cache:``), re-entrantly: a
+  read-check-replace sequence in one process cannot interleave with another's. Plain reads
+  need no lock (files are replaced whole) and so never create folders or lock files.
 - Errors say which file and what to do; the token itself never appears in them.
 """
 
@@ -32,6 +33,7 @@ import contextlib
 import errno
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final, Protocol, overload
@@ -169,8 +171,6 @@ def _escape_name(text: str, what: str) -> str:
             or ord(ch) < 0x20
             or ord(ch) == 0x7F
             or (i == 0 and ch == ".")
-            or ch == os.sep
-            or ch == os.altsep
         ):
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
@@ -193,11 +193,27 @@ def _save_error(path: str, e: OSError) -> StoreError:
 
 
 def _make_private_dir(folder: str) -> None:
-    # Only the folder we create gets 0700; an existing folder (a home directory, a folder a user
-    # made on purpose) keeps its mode: changing it is not ours to do. The token file is 0600
-    # either way.
-    if not os.path.isdir(folder):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+    # Every folder we create gets 0700, each missing level and not only the last (makedirs
+    # gives the parents 0777 minus the umask: a world-writable ~/.flickr under umask 0 would
+    # let another user swap in a folder of their own). An existing folder (a home directory, a
+    # folder a user made on purpose) keeps its mode: changing it is not ours to do. The token
+    # file is 0600 either way.
+    missing: list[str] = []
+    path = os.path.abspath(folder)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(level):
+                raise
+            continue  # another process made it first: its mode is its own
+        os.chmod(level, 0o700)  # mkdir's mode is filtered by the umask
 
 
 class TokenFile:
@@ -401,7 +417,7 @@ class FileTokenStore:
             StoreError: saving failed; the previous token is unchanged.
         """
         k, t = _key_and_token(key, token)
-        self.file(k).set(_clean_token(t))
+        self.file(k).set(t)  # type: ignore[arg-type]  # TokenFile.set checks it
 
     def delete(self, key: str | None = None) -> None:
         """Forget the token under ``key``; no error if there is none.
@@ -435,8 +451,13 @@ class TokenCache:
     The token lives in ``<path>/<api_key>/auth.token``, or ``auth-<username>.token`` with a
     username, ``path`` defaulting to ``~/.flickr``. ``path`` can be changed at any time
     (``cache.path = …``; through the client also ``flickr.token.path = …``, as the seed
-    writes it); it is read on every access. ``token`` reads, assigns and ``del``-etes the
+    writes it); it is looked up on every access. ``token`` reads, assigns and ``del``-etes the
     stored token; assigning ``None`` deletes it too.
+
+    Every read goes to the file (about 15 µs), so a token saved by another process is seen
+    at the next access. (Remembering the token until the file's ``stat`` changes was tried
+    and dropped: inode numbers are reused at once and modification times are only as fine
+    as the kernel's tick, so two saves in a few milliseconds can look alike.)
 
     Args:
         api_key: the application's key; names the folder.
@@ -444,7 +465,8 @@ class TokenCache:
         path: the base folder (``~`` expanded when used).
 
     Raises:
-        UsageError: ``api_key`` is empty (there would be no folder to name).
+        UsageError: ``api_key`` is empty, or ``username`` is not text (there would be no file
+            to name).
     """
 
     def __init__(
@@ -454,6 +476,8 @@ class TokenCache:
         path: str | os.PathLike[str] | None = None,
     ) -> None:
         _escape_name(api_key, "the API key")  # fail at construction, not at the first read
+        if username:
+            _escape_name(username, "the user name")
         self.api_key = api_key
         self.username = username or None
         self.path: str | os.PathLike[str] = path if path is not None else "~/.flickr"
@@ -480,13 +504,16 @@ class TokenCache:
     def token(self) -> str | None:
         """The stored token, or ``None``; assign to save, ``del`` (or assign ``None``) to remove.
 
+        Reading takes no lock, even in ``LockingTokenCache``: every save replaces the file
+        whole, so a reader sees the old token or the new one, never a mix.
+
         Raises:
             StoreError: the file cannot be read or written (on assignment, the previous token
                 stays).
-            LockingError: (``LockingTokenCache``) the lock was not had within ``timeout``.
+            LockingError: (``LockingTokenCache``, on assignment) the lock was not had within
+                ``timeout``.
         """
-        with self._guard():
-            return self._file().get()
+        return self._file().get()
 
     @token.setter
     def token(self, value: str | None) -> None:
@@ -511,14 +538,19 @@ class TokenCache:
             self._file().delete()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.token_path()!r})"
+        try:
+            where = self.token_path()
+        except UsageError:
+            where = f"{os.fspath(self.path)}, api_key={self.api_key!r}"
+        return f"{type(self).__name__}({where!r})"
 
 
 class LockingTokenCache(TokenCache):
     """``TokenCache`` for several processes sharing one key (the seed: "only one process at the
     time can use the token cache").
 
-    Every read, write and delete holds the lock file beside the token (``auth.token.lock``).
+    Every write and delete holds the lock file beside the token (``auth.token.lock``); a read
+    needs no lock, since a save replaces the file whole.
     To keep the token to yourself across several steps (read it, check it with Flickr, replace
     it), hold the lock longer with ``with cache:`` or ``acquire()`` / ``release()``; the lock is
     re-entrant, so ``cache.token`` works inside. The lock frees itself if the process dies.
@@ -539,9 +571,16 @@ class LockingTokenCache(TokenCache):
     ) -> None:
         super().__init__(api_key, username, path)
         self.timeout = timeout
-        # The locks we hold, innermost last: release() frees the one acquire() took even if
-        # `path` changed in between.
-        self._held: list[BaseFileLock] = []
+        # The locks each thread holds, innermost last: release() frees the one acquire() took
+        # even if `path` changed in between. Per thread, like filelock's own lock state.
+        self._local = threading.local()
+
+    @property
+    def _held(self) -> list[BaseFileLock]:
+        held: list[BaseFileLock] | None = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = []
+        return held
 
     def lock_path(self) -> str:
         """The lock file's path, as it is now (beside the token file)."""
@@ -572,7 +611,7 @@ class LockingTokenCache(TokenCache):
 
     @property
     def locked(self) -> bool:
-        """Whether this object holds the lock now."""
+        """Whether this thread holds the lock through this object now."""
         return bool(self._held)
 
     def __enter__(self) -> LockingTokenCache:
@@ -583,4 +622,4 @@ class LockingTokenCache(TokenCache):
         self.release()
 
     def _guard(self) -> contextlib.AbstractContextManager[object]:
-        return self  # every read, write and delete holds the lock (re-entrant)
+        return self  # every write and delete holds the lock (re-entrant)

@@ -233,6 +233,8 @@ def test_fields_can_be_replaced_before_sending(photo: Path) -> None:
 
 
 def test_a_text_field_named_like_the_file_part_is_refused() -> None:
+    with pytest.raises(UsageError, match="named 'photo'"):
+        MultipartUpload({"photo": "oops"}, io.BytesIO(b"x"))  # at construction
     up = MultipartUpload({}, io.BytesIO(b"x"))
     up.fields = {"photo": "oops"}
     with pytest.raises(UsageError, match="named 'photo'"):
@@ -357,7 +359,9 @@ def test_progress_follows_what_the_transport_took(photo: Path) -> None:
     assert calls[-1] == pytest.approx(100 * taken / total)
 
 
-def test_a_raising_callback_aborts_and_closes_the_file(photo: Path) -> None:
+def test_a_raising_callback_aborts_and_closes_the_file(
+    photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Cancel(Exception):
         pass
 
@@ -365,14 +369,20 @@ def test_a_raising_callback_aborts_and_closes_the_file(photo: Path) -> None:
         if pc > 30:
             raise Cancel
 
-    fds = "/proc/self/fd"
-    before = len(os.listdir(fds)) if os.path.isdir(fds) else 0
+    opened: list[Any] = []  # kept alive here, so only an explicit close() can close them
+
+    def spy_open(*args: Any, **kwargs: Any) -> Any:
+        f = open(*args, **kwargs)  # noqa: SIM115 - the test checks who closes it
+        opened.append(f)
+        return f
+
+    monkeypatch.setattr("tether.core.upload.open", spy_open, raising=False)
     up = MultipartUpload({}, str(photo), chunk_size=10_000, progress=cancel)
+    body = up.body()  # also kept alive: its frame must not be what closes the file
     with pytest.raises(Cancel):
-        for _ in up.body():
+        for _ in body:
             pass
-    if os.path.isdir(fds):
-        assert len(os.listdir(fds)) == before  # the generator closed what it opened
+    assert opened and all(f.closed for f in opened)
 
 
 # --- retries -------------------------------------------------------------------------------------
@@ -533,3 +543,17 @@ def test_a_file_object_reading_text_is_caught() -> None:
 def test_repr_shows_no_field_values(photo: Path) -> None:
     up = MultipartUpload({"api_sig": "SECRETSIG"}, str(photo))
     assert "SECRETSIG" not in repr(up) and "pic.jpg" in repr(up)
+
+
+def test_a_file_object_whose_seek_answers_none_is_measured_and_left_in_place() -> None:
+    class OldStyle(io.BytesIO):
+        def seek(self, pos: int, whence: int = 0) -> Any:  # type: ignore[override]
+            super().seek(pos, whence)
+            return None  # as some file-like objects do
+
+    f = OldStyle(b"0123456789")
+    f.read(3)
+    up = MultipartUpload({}, f)
+    assert up.size == 7 and f.tell() == 3
+    _, data, _ = fields_and_file(up)
+    assert data == b"3456789"

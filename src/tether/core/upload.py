@@ -163,12 +163,12 @@ class MultipartUpload:
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.fields: Mapping[str, object] = dict(fields)
-        text_fields(self.fields)  # bad fields fail now, not mid-request
         if not isinstance(file_field, str) or not file_field:
             raise UsageError("file_field must be a non-empty string")
         if chunk_size < 1:
             raise UsageError("chunk_size must be positive")
         self.file_field = file_field
+        self._text_pairs()  # bad fields fail now, not mid-request
         self.progress = progress
         self.chunk_size = chunk_size
         self._path: str | None = None
@@ -220,10 +220,14 @@ class MultipartUpload:
         try:
             if file.seekable():
                 self._start = file.tell()
-                self.size = max(0, file.seek(0, os.SEEK_END) - self._start)
-                file.seek(self._start)
+                try:
+                    # seek()'s return value is not relied on: some file-like objects answer None.
+                    file.seek(0, os.SEEK_END)
+                    self.size = max(0, file.tell() - self._start)
+                finally:
+                    file.seek(self._start)  # the caller's position, whatever happened
                 self._rewindable = True
-        except (AttributeError, OSError, ValueError):
+        except (AttributeError, OSError, ValueError, TypeError):
             self.size = None
             self._rewindable = False
         return file  # type: ignore[no-any-return]
@@ -253,10 +257,7 @@ class MultipartUpload:
 
     def _head(self, boundary: str) -> bytes:
         parts = []
-        pairs = text_fields(self.fields)
-        if any(name == self.file_field for name, _ in pairs):
-            raise UsageError(f"a text field is named {self.file_field!r}, like the file part")
-        for name, value in pairs:
+        for name, value in self._text_pairs():
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'
                 f"{value}\r\n"
@@ -267,6 +268,12 @@ class MultipartUpload:
             f"Content-Type: {self.content_type}\r\n\r\n"
         )
         return "".join(parts).encode("utf-8")
+
+    def _text_pairs(self) -> list[tuple[str, str]]:
+        pairs = text_fields(self.fields)
+        if any(name == self.file_field for name, _ in pairs):
+            raise UsageError(f"a text field is named {self.file_field!r}, like the file part")
+        return pairs
 
     @staticmethod
     def _tail(boundary: str) -> bytes:
@@ -283,9 +290,10 @@ class MultipartUpload:
         """``Content-Type`` (with the boundary) and, when known, ``Content-Length``."""
         b = self.boundary
         ctype = ("Content-Type", f"multipart/form-data; boundary={b}")
-        if self.size is None:
+        length = self.content_length()
+        if length is None:
             return (ctype,)
-        return ctype, ("Content-Length", str(len(self._head(b)) + self.size + len(self._tail(b))))
+        return ctype, ("Content-Length", str(length))
 
     def body(self) -> Iterator[bytes]:
         """A fresh iterator over the whole body (see the module invariants).

@@ -166,12 +166,7 @@ def _escape_name(text: str, what: str) -> str:
         raise UsageError(f"{what} must be a non-empty string, not {text!r}")
     out = []
     for i, ch in enumerate(text):
-        if (
-            ch in _UNSAFE_CHARS
-            or ord(ch) < 0x20
-            or ord(ch) == 0x7F
-            or (i == 0 and ch == ".")
-        ):
+        if ch in _UNSAFE_CHARS or ord(ch) < 0x20 or ord(ch) == 0x7F or (i == 0 and ch == "."):
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
             out.append(ch)

@@ -128,10 +128,13 @@ def test_incr_decr_keep_expiry_and_refuse_missing_keys(clock: Clock) -> None:
     c.set("n", 10, timeout=5)
     assert c.incr("n") == 11 and c.incr("n", 5) == 16 and c.decr("n", 6) == 10
     clock.t += 5
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match="not in the cache"):
         c.incr("n")
     with pytest.raises(ValueError):
         c.decr("never")
+    with pytest.raises(ValueError) as e:
+        c.incr({"method": "m", "auth_token": "SECRET-TOKEN"})
+    assert "SECRET-TOKEN" not in str(e.value)  # FlickrAPI-style keys carry the token
 
 
 def test_membership_works_unlike_flickrapi(clock: Clock) -> None:
@@ -148,8 +151,27 @@ def test_unhashable_keys_work_by_value(clock: Clock) -> None:
     c.set({"method": "m", "page": 1}, "body")  # FlickrAPI 2.4 keyed by the params dict
     assert c.get({"method": "m", "page": 1}) == "body" and {"method": "m", "page": 1} in c
     assert c.get({"method": "m", "page": 2}) is None
+    assert c.get({"page": 1, "method": "m"}) == "body"  # the same dict, built in another order
+    many = c.get_many([{"method": "m", "page": 1}, {"method": "m", "page": 3}])
+    assert list(many.values()) == ["body"]  # no TypeError for an unhashable key
     c.delete({"method": "m", "page": 1})
     assert len(c) == 0
+
+
+def test_get_or_set_computes_outside_the_lock(clock: Clock) -> None:
+    c = SimpleCache(clock=clock)
+    seen: list[object] = []
+
+    def slow_default() -> str:
+        # Another thread's read while the default is being computed must not wait for it.
+        t = threading.Thread(target=lambda: seen.append(c.get("other", "free")))
+        t.start()
+        t.join(timeout=5)
+        return "computed"
+
+    assert c.get_or_set("k", slow_default) == "computed"
+    assert seen == ["free"] and c.get("k") == "computed"
+    assert c.get_or_set("k", lambda: "again") == "computed"  # present: not recomputed
 
 
 def test_repr_and_bad_arguments(clock: Clock) -> None:

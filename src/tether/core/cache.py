@@ -164,7 +164,7 @@ def cache_key(
         ``"tether:<service>:<method>:<hex digest>"``: printable, short enough for memcached,
         free of parameter values.
     """
-    skip = VOLATILE_PARAMS | {name.lower() for name in exclude}
+    skip = VOLATILE_PARAMS | {name.lower() for name in exclude} if exclude else VOLATILE_PARAMS
     fields: list[tuple[str, str]] = []
     credentials: list[tuple[str, str]] = []
     for name in sorted(params):
@@ -190,10 +190,16 @@ _MISSING: Final = object()
 
 
 def _norm(key: Any) -> Hashable:
-    # FlickrAPI 2.4 cached under the parameter dict itself; an unhashable key is used by repr.
+    # FlickrAPI 2.4 cached under the parameter dict itself. An unhashable key stands for its
+    # repr, a dict's items sorted first so that insertion order does not matter.
     try:
         hash(key)
     except TypeError:
+        if isinstance(key, Mapping):
+            try:
+                return ("repr", repr(sorted(key.items())))
+            except TypeError:  # names that do not sort together
+                pass
         return ("repr", repr(key))
     return key  # type: ignore[no-any-return]
 
@@ -303,12 +309,19 @@ class SimpleCache:
     def get_or_set(self, key: Any, default: Any, timeout: float | None = None) -> Any:
         """The value under ``key``; if absent, store ``default`` (called first if callable)
         and return it."""
+        k = _norm(key)
         with self._lock:
-            entry = self._live(_norm(key))
+            entry = self._live(k)
             if entry is not None:
                 return entry[1]
-            value = default() if callable(default) else default
-            self._store(_norm(key), value, timeout)
+        # Computed outside the lock (as Django does): a slow default, such as the API call
+        # itself, must not stall every other thread's reads.
+        value = default() if callable(default) else default
+        with self._lock:
+            entry = self._live(k)
+            if entry is not None:  # another thread stored one meanwhile: theirs stands
+                return entry[1]
+            self._store(k, value, timeout)
             return value
 
     def touch(self, key: Any, timeout: float | None = None) -> bool:
@@ -352,7 +365,7 @@ class SimpleCache:
             for key in keys:
                 value = self.get(key, _MISSING)
                 if value is not _MISSING:
-                    out[key] = value
+                    out[_norm(key)] = value  # a dict key is unhashable: it is returned normalised
             return out
 
     def set_many(self, mapping: Mapping[Any, Any], timeout: float | None = None) -> list[Any]:
@@ -385,7 +398,8 @@ class SimpleCache:
             k = _norm(key)
             entry = self._live(k)
             if entry is None:
-                raise ValueError(f"key {key!r} not found in the cache")
+                # The key is not shown: FlickrAPI-style keys are parameter dicts, tokens included.
+                raise ValueError("incr/decr: the key is not in the cache (or has expired)")
             value = entry[1] + delta
             self._data[k] = (entry[0], value)
             return value

@@ -390,3 +390,23 @@ def test_oauth_token_file_is_saved_under_the_locking_caches_lock(
     token = f.authenticate_console("write")
     assert oauth_file.read_text().strip() == token.dumps()
     assert oct(oauth_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_shared_cache_never_answers_one_user_with_anothers_entry(
+    make_flickr: Any, fcreds: dict[str, Any]
+) -> None:
+    from tether.core.cache import SimpleCache
+
+    shared = SimpleCache()
+    real = fcreds["token"]
+    a = make_flickr(fcreds["api_key"], fcreds["secret"], token=real, cache=True, **urls(fcreds))
+    a.cache = shared
+    mine = a.people_getPhotos(user_id="me", per_page=5)
+    assert len(mine.find("photos")) == 5
+    # Every Flickr token starts with the same digits; this one differs only at the end.
+    other = real[:-4] + ("0000" if not real.endswith("0000") else "1111")
+    b = make_flickr(fcreds["api_key"], fcreds["secret"], token=other, cache=True, **urls(fcreds))
+    b.cache = shared
+    with pytest.raises(flickrapi.FlickrError) as e:
+        b.people_getPhotos(user_id="me", per_page=5)
+    assert e.value.code == 98  # asked Flickr, which refused the token: not served a's answer

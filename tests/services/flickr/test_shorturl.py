@@ -97,7 +97,17 @@ def test_bad_photo_ids(bad: Any) -> None:
 def test_error_messages_name_the_problem() -> None:
     with pytest.raises(UsageError, match="'0' is not in the base-58 alphabet"):
         shorturl.decode("a0b")
-    with pytest.raises(UsageError, match="not negative"):
+    with pytest.raises(UsageError, match="cannot be negative"):
         shorturl.encode(-5)
     with pytest.raises(UsageError, match="empty"):
         shorturl.decode("")
+
+
+def test_decode_refuses_what_encode_refuses() -> None:
+    biggest = 10**100 - 1
+    assert shorturl.decode(shorturl.encode(biggest)) == str(biggest)
+    assert len(shorturl.encode(biggest)) == 57
+    with pytest.raises(UsageError, match="over 100 digits"):
+        shorturl.decode("Z" * 57)
+    with pytest.raises(UsageError, match="at most 57"):
+        shorturl.decode("Z" * 60)

@@ -14,6 +14,7 @@ errors (0, 105, 106, 5xx, dropped connections) are retried; XML parsing refuses 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import threading
@@ -317,11 +318,17 @@ class _BaseFlickr:
         return bool(is_cacheable(method))
 
     def _identity(self) -> str:
-        """Who is asking: cached answers are never shared between users."""
+        """Who is asking: cached answers are never shared between users. A digest of the whole
+        token (every Flickr token starts with the same digits, so a prefix tells no one
+        apart); ``cache_key`` hashes it again with the rest."""
         if self.oauth_token is not None:
-            return "oauth:" + self.oauth_token.user_nsid + ":" + self.oauth_token.token[:6]
-        tok = self.token_cache.token
-        return "legacy:" + (tok[:6] if tok else "")
+            tok: str | None = self.oauth_token.token
+            kind = "oauth:" + self.oauth_token.user_nsid
+        else:
+            tok, kind = self.token_cache.token, "legacy"
+        if not tok:
+            return kind + ":anonymous"
+        return kind + ":" + hashlib.sha256(tok.encode("utf-8")).hexdigest()[:32]
 
     def _decode(self, body: bytes, fmt: str, method: str) -> Any:
         if fmt == "etree":

@@ -31,7 +31,9 @@ _BASE: Final = len(ALPHABET)
 _INDEX: Final = {c: i for i, c in enumerate(ALPHABET)}
 _DIGITS: Final = re.compile(r"[0-9]+")  # ASCII only: int() would take "١٢" or "1_000"
 _MAX_ID_DIGITS: Final = 100
-_MAX_SHORT_LEN: Final = 60  # 58**60 > 10**100
+# The longest short id of an id below 10**100 (58**57 > 10**100 > 58**56); decode checks the
+# value too, since leading "1"s (zeros) make the length alone inexact.
+_MAX_SHORT_LEN: Final = 57
 
 
 def _photo_id(photo_id: object) -> int:
@@ -49,7 +51,7 @@ def _photo_id(photo_id: object) -> int:
             raise UsageError(f"a photo id has at most {_MAX_ID_DIGITS} digits")
         n = int(text)
     if n < 0:
-        raise UsageError(f"a photo id is not negative: {photo_id!r}")
+        raise UsageError(f"a photo id cannot be negative: {photo_id!r}")
     if n >= 10**_MAX_ID_DIGITS:
         raise UsageError(f"a photo id has at most {_MAX_ID_DIGITS} digits")
     return n
@@ -103,6 +105,8 @@ def decode(short_id: str) -> str:
                 f"{short_id!r} is not a Flickr short id: {c!r} is not in the base-58 alphabet"
             )
         n = n * _BASE + digit
+    if n >= 10**_MAX_ID_DIGITS:  # what encode() would refuse
+        raise UsageError(f"{short_id!r} stands for a photo id of over {_MAX_ID_DIGITS} digits")
     return str(n)
 
 

@@ -37,6 +37,14 @@ class Both:
             return self.resolve(attr)
         return _Proxy(self, attr)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The wrapper's own two fields stay here; anything else (``flickr.cache = …``,
+        # ``flickr.token_cache = …``) is set on the client, as a user's assignment would be.
+        if name in ("client", "loop"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.client, name, value)
+
     def close(self) -> None:
         self.resolve(self.client.close())
 

@@ -410,3 +410,23 @@ def test_a_shared_cache_never_answers_one_user_with_anothers_entry(
     with pytest.raises(flickrapi.FlickrError) as e:
         b.people_getPhotos(user_id="me", per_page=5)
     assert e.value.code == 98  # asked Flickr, which refused the token: not served a's answer
+
+
+def test_an_empty_cache_object_given_to_the_constructor_is_used(
+    make_flickr: Any, fcreds: dict[str, Any], tether_sandbox: Any
+) -> None:
+    from tether.core.cache import SimpleCache
+
+    mine = SimpleCache()
+    assert len(mine) == 0  # falsy: `cache or None` would have dropped it
+    f = make_flickr(fcreds["api_key"], fcreds["secret"], cache=mine, **urls(fcreds))
+    before = calls_to(tether_sandbox, "flickr.photos.getInfo")
+    pid = "90000000000"
+    for _ in range(3):
+        with pytest.raises(flickrapi.FlickrError):
+            f.photos_getInfo(photo_id=pid)  # errors are never cached
+    first = f.people_getInfo(user_id=fcreds["user"]["nsid"])
+    again = f.people_getInfo(user_id=fcreds["user"]["nsid"])
+    assert ET.tostring(first) == ET.tostring(again) and len(mine) == 1
+    assert calls_to(tether_sandbox, "flickr.people.getInfo") == 1
+    assert calls_to(tether_sandbox, "flickr.photos.getInfo") == before + 3

@@ -239,7 +239,9 @@ class _BaseFlickr:
 
             self.cache: Any = SimpleCache()
         else:
-            self.cache = cache or None
+            # Not `cache or None`: an empty cache object is falsy (it has a length) and must
+            # still be used.
+            self.cache = None if cache is None or cache is False else cache
         self._transport_options = TransportOptions(timeout=timeout, proxy=proxy)
         if retry is True:
             self._retry = RetryPolicy()

@@ -2,7 +2,8 @@
 
 Invariants:
 - Legacy: MD5 over ``secret + name1 + value1 + …`` with names sorted, values as raw UTF-8 text
-  (never URL-encoded), ``api_sig`` and the ``photo`` file field excluded (flickr.md §5.1).
+  (never URL-encoded), ``api_sig`` excluded, and the ``photo`` file field of an upload or
+  replace (flickr.md §5.1).
 - OAuth: percent-encoding, the base string URI and the base string are oauthlib's (a well-kept
   implementation, checked against the vectors in flickr.md §13); this module feeds it the
   right request shape: form fields as an urlencoded body, including for multipart uploads
@@ -53,11 +54,13 @@ def _base_uri(url: str) -> str:
     return str(S.base_string_uri(url))
 
 
-def legacy_signature(secret: str, params: Mapping[str, str]) -> str:
-    """``api_sig`` for ``params`` (``api_sig`` and ``photo`` are left out)."""
+def legacy_signature(secret: str, params: Mapping[str, str], *, upload: bool = False) -> str:
+    """``api_sig`` for ``params``: ``api_sig`` is left out, and ``photo`` too when ``upload``
+    (the file field of an upload or replace; on a REST call it is an ordinary parameter)."""
+    unsigned = ("api_sig", "photo") if upload else ("api_sig",)
     parts = [secret]
     for name in sorted(params):
-        if name in ("api_sig", "photo"):
+        if name in unsigned:
             continue
         parts.append(name)
         parts.append(params[name])

@@ -44,8 +44,10 @@ VECTOR_TOKEN_SECRET = "a202d1f853ec69de"
 
 
 def md5_sig(secret: str, params: Mapping[str, str]) -> str:
-    """flickr.md §5.1, written out: secret + sorted name/value pairs, MD5 hex."""
-    text = secret + "".join(k + params[k] for k in sorted(params) if k not in ("api_sig", "photo"))
+    """flickr.md §5.1, written out: secret + sorted name/value pairs, MD5 hex. Every parameter
+    but ``api_sig`` is signed: an upload's ``photo`` is its file part, never among ``params``
+    (``upload`` sends it apart), and on a REST call ``photo`` is signed like any other."""
+    text = secret + "".join(k + params[k] for k in sorted(params) if k != "api_sig")
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import urllib3
 
 from tests.services.flickr.emu import (
+    FORM,
     HTTP,
     Flickr,
     err,
@@ -46,6 +49,27 @@ def test_xml_envelope_and_echo(fl: Flickr) -> None:
         ("title", "Around \u20ac30,-"),
         ("odd", 'ab<&>"'),
     ]
+
+
+def test_echo_leaves_out_names_that_cannot_be_tags(fl: Flickr) -> None:
+    odd = {"a<b": "1", "1x": "2", "a b": "3", "": "4", 'q"': "5", "a:b": "6", "x-1.y_": "7"}
+    r = fl.anon("flickr.test.echo", **odd, ok="\ufffev\uffff")
+    root = ET.fromstring(r.data)  # well-formed: every parameter above would break it as a tag
+    assert [(e.tag, e.text) for e in root] == [
+        ("method", "flickr.test.echo"),
+        ("api_key", fl.key),
+        ("x-1.y_", "7"),
+        ("ok", "v"),  # U+FFFE and U+FFFF are no XML characters
+    ]
+    js = fl.anon("flickr.test.echo", **odd, format="json", nojsoncallback="1")
+    assert set(json.loads(js.data)) == {
+        "method",
+        "api_key",
+        "x-1.y_",
+        "format",
+        "nojsoncallback",
+        "stat",
+    }
 
 
 def test_json_wrappers_and_conversion(fl: Flickr) -> None:
@@ -168,6 +192,15 @@ def test_common_error_codes(fl: Flickr, fcreds: dict[str, Any]) -> None:
     assert err(fl.anon("flickr.photos.search", per_page="5"))[0] == 3  # parameterless search
 
 
+def test_photo_is_signed_on_rest_calls(fl: Flickr) -> None:
+    """Only an upload's file field is left out of ``api_sig`` (flickr.md §5.1): on a REST call
+    ``photo`` is a parameter like any other, and tampering with it is caught."""
+    fields = signed(fl.secret, method="flickr.test.echo", api_key=fl.key, photo="orig")
+    assert ok(post(fl.rest, fields)).findtext("photo") == "orig"
+    assert err(post(fl.rest, {**fields, "photo": "tampered"})) == (96, "Invalid signature")
+    assert err(post(fl.rest, {k: v for k, v in fields.items() if k != "photo"}))[0] == 96
+
+
 def test_a_good_url_is_not_116(fl: Flickr) -> None:
     root = ok(fl.anon("flickr.test.echo", link="https://example.org/notspam.example"))
     assert root.findtext("link") == "https://example.org/notspam.example"
@@ -226,6 +259,77 @@ def test_injected_faults_use_flickr_pages_and_the_api_key(tether_sandbox: Any, f
     ok(get(fl.rest, {"method": "flickr.test.echo", "api_key": "X" * 32}))
 
 
+_BIG = 1024 * 1024  # the most an urlencoded body may carry
+
+
+def _too_large(r: urllib3.BaseHTTPResponse) -> bool:
+    return r.status == 413 and r.data.startswith(b"<html><body><h1>413 ")
+
+
+def _chunked(head: bytes, size: int) -> Iterator[bytes]:
+    """A body of unknown length (urllib3 sends it chunked): only its bytes can give it away."""
+    yield head
+    for _ in range(size // 65536):
+        yield b"x" * 65536
+
+
+def test_an_oversized_form_is_refused_everywhere(fl: Flickr) -> None:
+    """Every endpoint reading an urlencoded body stops at 1 MiB and answers 413 with Flickr's
+    front-end page, before any check (the key below is good, the signature absent)."""
+    head = f"method=flickr.test.echo&api_key={fl.key}&pad=".encode()
+    just = head + b"x" * (_BIG - len(head))
+    r = HTTP.request("POST", fl.rest, body=just, headers=dict(FORM))
+    assert len(ok(r).findtext("pad") or "") == _BIG - len(head)  # 1 MiB exactly still passes
+    over = just + b"x"
+    oauth = fl.c["oauth_url"]
+    for url in (
+        fl.rest,
+        fl.c["upload_url"],
+        fl.c["replace_url"],
+        fl.c["auth_url"],
+        oauth + "request_token",
+        oauth + "authorize",
+        oauth + "access_token",
+    ):
+        assert _too_large(HTTP.request("POST", url, body=over, headers=dict(FORM))), url
+        # No content type at all is read as a form too.
+        assert _too_large(HTTP.request("POST", url, body=over)), url
+    for size in (2 * _BIG, 64 * _BIG):
+        r = HTTP.request("POST", fl.rest, body=_chunked(head, size), headers=dict(FORM))
+        assert _too_large(r)
+    ok(fl.anon("flickr.test.echo"))  # and the sandbox answers on
+
+
+def test_multipart_text_is_capped_in_all(fl: Flickr) -> None:
+    """At most 1 MiB of part headers and text fields per body, however they are split."""
+    fields = {"method": "flickr.test.echo", "api_key": fl.key}
+    third = "x" * (_BIG // 3)
+    assert ok(upload(fl.rest, {**fields, "a": third, "b": third}, None)).findtext("b") == third
+    assert err(upload(fl.rest, {**fields, "a": third, "b": third, "c": third, "d": "y"}, None)) == (
+        3,
+        "General upload failure",
+    )
+    many = {f"f{n}": "x" * 4096 for n in range(255)}  # under the part limit, over the bytes
+    assert err(upload(fl.rest, {**fields, **many}, None))[0] == 3
+    up = signed(fl.secret, api_key=fl.key, auth_token=fl.c["token"], title=third, tags=third)
+    assert ok(upload(fl.c["upload_url"], up, b"photo")).findtext("photoid")
+    up = signed(fl.secret, api_key=fl.key, auth_token=fl.c["token"], title=third, a=third, b=third)
+    assert err(upload(fl.c["upload_url"], up, b"photo")) == (3, "General upload failure")
+    # A part header is text kept too.
+    boundary = "capBoundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="method"\r\n'
+        f"X-Pad: {'p' * _BIG}\r\n\r\nflickr.test.echo\r\n--{boundary}--\r\n"
+    ).encode()
+    r = HTTP.request(
+        "POST",
+        fl.rest,
+        body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert err(r) == (3, "General upload failure")
+
+
 def test_unknown_paths_and_methods(fl: Flickr) -> None:
     base = fl.c["base_url"]
     r = HTTP.request("GET", base + "/services/nope/")
@@ -272,8 +376,17 @@ def test_stats_count_calls_uploads_and_bytes(tether_sandbox: Any, fl: Flickr) ->
     fields = signed(fl.secret, api_key=fl.key, auth_token=fl.c["token"], title="t")
     ok(upload(fl.c["upload_url"], fields, b"12345"))
     stats = tether_sandbox.control("GET", "/_sandbox/flickr/stats")
-    assert stats["calls"] == {"flickr.test.echo": 3, "flickr.nope": 1}
+    assert stats["calls"] == {"flickr.test.echo": 3, "<unknown>": 1}
     assert stats["uploads"] == 1 and stats["replaces"] == 0 and stats["bytes_received"] == 5
+
+
+def test_stats_count_unknown_method_names_under_one_key(tether_sandbox: Any, fl: Flickr) -> None:
+    for n in range(40):
+        assert err(fl.anon(f"flickr.junk{n}"))[0] == 112
+    post(fl.rest, {"api_key": fl.key})  # no method at all
+    assert err(fl.anon("flickr.test.echo", format="xmlrpc"))[0] == 111  # known, though refused
+    stats = tether_sandbox.control("GET", "/_sandbox/flickr/stats")
+    assert stats["calls"] == {"<unknown>": 41, "flickr.test.echo": 1}
 
 
 def test_reset_restores_seeded_state(tether_sandbox: Any, fl: Flickr) -> None:
@@ -295,6 +408,15 @@ def test_reset_restores_seeded_state(tether_sandbox: Any, fl: Flickr) -> None:
     )
     ok(fl.oauth("flickr.photos.getInfo", photo_id=mine.get("id", "")))
     assert tether_sandbox.control("GET", "/_sandbox/flickr/quota")["per_hour"] == 3600
+
+
+def test_control_refuses_an_unreadable_callback_url(tether_sandbox: Any) -> None:
+    from tether.sandbox import SandboxError
+
+    for url in ("http://[::1", "https://[v1.x/cb"):
+        with pytest.raises(SandboxError, match=r": 400 callback_url must be"):
+            tether_sandbox.control("POST", "/_sandbox/flickr/app", {"callback_url": url})
+    assert tether_sandbox.control("GET", "/_sandbox/flickr/app")["callback_url"] is None
 
 
 def test_control_validation(tether_sandbox: Any) -> None:

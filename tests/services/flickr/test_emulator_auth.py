@@ -4,11 +4,13 @@ refusal, token exchange and revocation, and the permission ladder."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import re
 import time
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -177,8 +179,61 @@ def test_frobs_expire_and_belong_to_their_key(fl: Flickr, tether_sandbox: Any) -
     tether_sandbox.approve_flickr(frob=frob)
     fields = signed("Y" * 16, method="flickr.auth.getToken", api_key="X" * 32, frob=frob)
     assert err(post(fl.rest, fields))[0] == 108
+    pending = _frob(fl)
+    link = signed(fl.secret, api_key=fl.key, perms="read", frob=pending)
     tether_sandbox.control("POST", "/_sandbox/flickr/time", {"skew": 3601})
     assert err(fl.legacy("flickr.auth.getToken", frob=frob))[0] == 108
+    # Expired for the login page and the control API alike.
+    page = get(fl.c["auth_url"], link)
+    assert page.status == 400 and b"Invalid frob" in page.data
+    from tether.sandbox import SandboxError
+
+    with pytest.raises(SandboxError, match="404"):
+        tether_sandbox.approve_flickr(frob=pending)
+
+
+def test_login_page_reads_the_state_once_its_form_arrived() -> None:
+    """A reset while the page's form is still arriving: the frob the page grants lives in the
+    state after the reset, where getToken looks for it (not in the one the reset discarded)."""
+    from tether.services.flickr.sandbox.app import FlickrEmulator
+    from tether.services.flickr.sandbox.state import API_KEY, LOGIN, PASSWORD, SECRET
+
+    em = FlickrEmulator()
+    fields = {
+        **signed(SECRET, api_key=API_KEY, perms="write"),
+        "login": LOGIN,
+        "password": PASSWORD,
+        "action": "approve",
+    }
+    body = urlencode(fields).encode()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        em.reset()  # while the handler waits for the body
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/services/auth/",
+        "raw_path": b"/services/auth/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+    }
+    asyncio.run(em.app(scope, receive, send))
+    assert sent[0]["status"] == 200
+    frob = page_code(b"".join(m.get("body", b"") for m in sent[1:]))
+    granted = em.state.frobs.get(frob)
+    assert granted is not None and (granted.status, granted.perms) == ("approved", "write")
 
 
 def test_web_flow_redirects_to_the_registered_callback(fl: Flickr, tether_sandbox: Any) -> None:
@@ -327,6 +382,43 @@ def test_oauth_request_token_needs_a_usable_callback(fl: Flickr) -> None:
         callback="javascript:alert(1)",
     )
     assert r.status == 401 and form(r.data)["oauth_problem"] == "parameter_rejected"
+    for unreadable in ("http://[::1", "https://[::1/back"):  # urlsplit raises on these
+        r = oauth_request(
+            "POST",
+            fl.oauth_url + "request_token",
+            {},
+            key=fl.key,
+            secret=fl.secret,
+            callback=unreadable,
+        )
+        assert r.status == 401 and form(r.data) == {
+            "oauth_problem": "parameter_rejected",
+            "oauth_parameters_rejected": "oauth_callback",
+        }
+
+
+def test_callbacks_keep_their_fragment_last(fl: Flickr, tether_sandbox: Any) -> None:
+    rt = _request_token(fl, "http://localhost:8123/back?app=1#done")
+    r = post(
+        fl.oauth_url + "authorize",
+        {"oauth_token": rt["oauth_token"], "perms": "read", **_login(fl, action="approve")},
+    )
+    back = urlsplit(r.headers["Location"])
+    assert (back.path, back.fragment) == ("/back", "done")
+    query = {k: v[0] for k, v in parse_qs(back.query).items()}
+    assert query["app"] == "1" and query["oauth_token"] == rt["oauth_token"]
+    assert _access_token(fl, rt, query["oauth_verifier"]).status == 200
+    # The web flow's registered callback likewise (here without a query of its own).
+    tether_sandbox.control(
+        "POST", "/_sandbox/flickr/app", {"callback_url": "http://app.example/cb#x"}
+    )
+    link = signed(fl.secret, api_key=fl.key, perms="read")
+    r = post(fl.c["auth_url"], {**link, **_login(fl, action="approve")})
+    assert r.status == 303
+    back = urlsplit(r.headers["Location"])
+    assert (back.path, back.fragment) == ("/cb", "x")
+    frob = parse_qs(back.query)["frob"][0]
+    assert ok(fl.legacy("flickr.auth.getToken", frob=frob)).findtext("auth/perms") == "read"
 
 
 def test_authorize_page_refuses_unknown_tokens(fl: Flickr) -> None:

@@ -10,6 +10,7 @@ import os
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.services.flickr.emu import (
     multipart,
     oauth_upload_header,
     ok,
+    post,
     signed,
     upload,
 )
@@ -102,7 +104,7 @@ def test_search_filters(fl: Flickr) -> None:
     assert 0 < both < min(cat, dog) and either == cat + dog - both
     assert total(tags="cat,nosuch", tag_mode="all") == 0
     assert 0 < total(text="Portrait") < total(min_upload_date="1")
-    assert total(text="portrait lovelace") <= total(text="portrait")
+    assert 0 < total(text="portrait lovelace") < total(text="portrait")
     sybren = total(user_id=SYBREN)
     assert 0 < total(user_id=SYBREN, tags="snow") < sybren
     assert err(fl.anon("flickr.photos.search", user_id="1@N00")) == (2, "Unknown user")
@@ -118,6 +120,91 @@ def test_search_filters(fl: Flickr) -> None:
     assert total(min_taken_date="2008-08-20", max_taken_date="2008-08-30") == 0
     window = total(min_taken_date="2020-10-01", max_taken_date="2020-11-01")
     assert 0 < window < everything
+
+
+def test_unreadable_dates_are_ignored_or_saturate(fl: Flickr) -> None:
+    """No date argument makes a 500: digits of other scripts are no number (ignored, as any
+    junk), and a number past 64 bits reads as the largest one, as PHP reads it."""
+
+    def total(**params: str) -> int:
+        found = ok(fl.anon("flickr.photos.search", **params)).find("photos")
+        assert found is not None
+        return int(found.get("total", ""))
+
+    everything = total(min_upload_date="1")
+    assert total(min_upload_date="\u00b2") == everything  # "²".isdigit() is True
+    assert total(min_upload_date="\u0661\u0666\u0661\u0660") == everything  # Arabic-Indic digits
+    assert total(min_taken_date="\u0662\u0660\u0662\u0660-10-01") == everything
+    assert total(min_upload_date="9" * 5000) == 0  # over Python's 4,300-digit int() limit
+    assert total(max_upload_date="9" * 5000) == everything
+    assert total(max_upload_date="0" * 5000 + "1610000000") == total(max_upload_date="1610000000")
+    stream = ok(fl.anon("flickr.people.getPhotos", user_id=SYBREN, min_upload_date="9" * 5000))
+    assert stream.find("photos").get("total") == "0"  # type: ignore[union-attr]
+
+
+def test_license_geo_group_and_contact_filters(fl: Flickr) -> None:
+    """Every photo has license 0 and none is geotagged, in a group or a contact's: those
+    filters find everything or nothing, and each still counts as a search parameter."""
+
+    def total(**params: str) -> int:
+        found = ok(fl.anon("flickr.photos.search", **params)).find("photos")
+        assert found is not None
+        return int(found.get("total", ""))
+
+    everything, cats = total(min_upload_date="1"), total(tags="cat")
+    assert total(license="4") == 0
+    assert total(license="4", tags="cat") == 0
+    assert total(license="0") == total(license="4, 0") == everything
+    assert total(license="0", tags="cat") == cats
+    assert total(has_geo="1") == total(has_geo="1", tags="cat") == 0
+    assert total(has_geo="0") == everything and total(has_geo="0", tags="cat") == cats
+    for name, value in [
+        ("group_id", "34427469792@N01"),
+        ("bbox", "-180,-90,180,90"),
+        ("woe_id", "727232"),
+        ("place_id", "Zz2tDL5WU7rxMD5d"),
+        ("lat", "52.37"),
+        ("lon", "4.89"),
+    ]:
+        assert total(**{name: value}) == 0, name
+        assert total(**{name: value, "tags": "cat"}) == 0, name
+    assert total(user_id=SYBREN, contacts="all") == 0 < total(user_id=SYBREN)
+    mine = ok(fl.oauth("flickr.photos.search", user_id="me", contacts="ff")).find("photos")
+    assert mine is not None and mine.get("total") == "0"
+    extras = ok(fl.anon("flickr.photos.search", tags="cat", extras="license", per_page="3"))
+    assert {p.get("license") for p in extras.findall("photos/photo")} == {"0"}
+
+
+def test_machine_tags_search(fl: Flickr) -> None:
+    tags = 'dc:title="Mr Camera" geo:lat=52 plain'
+    pid = ok(upload(fl.c["upload_url"], _legacy_fields(fl, tags=tags), b"mt")).findtext("photoid")
+    other = ok(upload(fl.c["upload_url"], _legacy_fields(fl, tags="dc:creator=ada"), b"mt2"))
+    oid = other.findtext("photoid")
+    assert pid and oid
+
+    def found(**params: str) -> list[str]:
+        fields = _legacy_fields(fl, method="flickr.photos.search", per_page="500", **params)
+        return _ids(ok(post(fl.rest, fields)))
+
+    assert found(machine_tags="dc:") == [oid, pid]  # newest first
+    assert found(machine_tags="dc:title=") == [pid]
+    assert found(machine_tags="dc:title") == [pid]
+    assert found(machine_tags='dc:title="mr camera"') == [pid]  # values match in any case
+    assert found(machine_tags='*:*="Mr Camera"') == [pid]
+    assert found(machine_tags="*:creator=") == [oid]
+    assert found(machine_tags="DC:*=ada") == [oid]
+    assert found(machine_tags="dc:title=other") == []
+    assert found(machine_tags="geo:lat=52,dc:creator=ada") == [oid, pid]  # any, by default
+    assert found(machine_tags="geo:lat=52,dc:creator=ada", machine_tag_mode="all") == []
+    assert found(machine_tags="geo:,dc:title=", machine_tag_mode="all") == [pid]
+    assert found(machine_tags="plain") == []  # no machine-tag syntax
+    assert found(machine_tags="dc:", user_id=SYBREN) == []  # the seed has none
+    info = ok(fl.oauth("flickr.photos.getInfo", photo_id=pid)).findall("photo/tags/tag")
+    assert [(t.get("raw"), t.get("machine_tag")) for t in info] == [
+        ("dc:title=Mr Camera", "1"),
+        ("geo:lat=52", "1"),
+        ("plain", "0"),
+    ]
 
 
 def test_private_photos_are_the_owners_only(fl: Flickr) -> None:
@@ -173,6 +260,24 @@ def test_set_meta_updates_listings(fl: Flickr) -> None:
     info = ok(fl.oauth("flickr.photos.getInfo", photo_id=pid))
     assert info.findtext("photo/description") == "<b>d</b>"
     assert err(fl.oauth("flickr.photos.setMeta", photo_id="1"))[0] == 1
+
+
+def test_titles_with_non_xml_characters_keep_listings_well_formed(fl: Flickr) -> None:
+    """U+FFFE and U+FFFF are no XML characters: a title holding them (set through setMeta or
+    an upload) is written without them, and every later listing still parses."""
+    pid = _ids(ok(fl.oauth("flickr.photos.search", user_id="me", per_page="1")))[0]
+    ok(fl.oauth("flickr.photos.setMeta", photo_id=pid, title="a\ufffeb\uffffc\x07"))
+    listing = ok(fl.oauth("flickr.photos.search", user_id="me", per_page="1"))
+    assert listing.find("photos/photo").get("title") == "abc"  # type: ignore[union-attr]
+    assert ok(fl.oauth("flickr.photos.getInfo", photo_id=pid)).findtext("photo/title") == "abc"
+    js = fl.oauth("flickr.photos.getInfo", photo_id=pid, format="json", nojsoncallback="1")
+    assert json.loads(js.data)["photo"]["title"]["_content"] == "a\ufffeb\uffffc\x07"  # whole
+    up = _legacy_fields(fl, title="\uffffup\ufffe", description="d\uffff")
+    new = ok(upload(fl.c["upload_url"], up, b"bytes")).findtext("photoid")
+    stream = ok(fl.oauth("flickr.people.getPhotos", user_id="me", extras="description"))
+    first = stream.find("photos/photo")
+    assert first is not None and first.get("id") == new and first.get("title") == "up"
+    assert first.findtext("description") == "d"
 
 
 def test_delete_removes_everywhere(fl: Flickr) -> None:
@@ -315,6 +420,14 @@ def test_upload_refusals(fl: Flickr, tether_sandbox: Any) -> None:
         "POST", url, body="api_key=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert err(not_multipart)[0] == 100
+    # With a good key and signature the form is read, and holds no photo.
+    good_form = HTTP.request(
+        "POST",
+        url,
+        body=urlencode(_legacy_fields(fl, title="no file")),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert err(good_form) == (2, "No photo specified")
     data = b"same bytes"
     ok(upload(url, _legacy_fields(fl), data))
     assert err(upload(url, _legacy_fields(fl, dedup_check="1"), data)) == (
@@ -347,6 +460,20 @@ def test_replace(fl: Flickr) -> None:
         upload(fl.c["replace_url"], _legacy_fields(fl, photo_id=pid, **{"async": "1"}), b"3")
     )
     assert asynchronous.findtext("ticketid")
+
+
+def test_replaced_bytes_are_no_duplicate(fl: Flickr) -> None:
+    """dedup_check knows a photo by its current bytes: once replaced, the old bytes upload
+    again as a new photo, and the new bytes are the duplicate."""
+    url = fl.c["upload_url"]
+    pid = ok(upload(url, _legacy_fields(fl), b"first bytes")).findtext("photoid") or ""
+    ok(upload(fl.c["replace_url"], _legacy_fields(fl, photo_id=pid), b"second bytes"))
+    again = ok(upload(url, _legacy_fields(fl, dedup_check="1"), b"first bytes")).findtext("photoid")
+    assert again and again != pid
+    assert err(upload(url, _legacy_fields(fl, dedup_check="1"), b"second bytes")) == (
+        9,
+        "Duplicate photo detected",
+    )
 
 
 def test_async_uploads_and_tickets(fl: Flickr, tether_sandbox: Any) -> None:

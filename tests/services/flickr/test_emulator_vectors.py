@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from tether.services.flickr.sandbox.incoming import Incoming, read_api_request
+from tether.services.flickr.sandbox.methods import Call, Caller, m_echo
 from tether.services.flickr.sandbox.multipart import boundary_of, read_multipart
 from tether.services.flickr.sandbox.render import Node, ok_json_text, ok_xml, php_serialize, to_json
 from tether.services.flickr.sandbox.signing import (
@@ -28,6 +29,7 @@ from tether.services.flickr.sandbox.signing import (
     legacy_valid,
     verify_oauth,
 )
+from tether.services.flickr.sandbox.state import FlickrState
 
 KEY = "0123456789abcdef0123456789abcdef"
 SECRET = "fedcba9876543210"
@@ -94,9 +96,15 @@ LEGACY = [
 
 @pytest.mark.parametrize(("name", "secret", "params", "sig"), LEGACY, ids=[v[0] for v in LEGACY])
 def test_legacy_vectors(name: str, secret: str, params: dict[str, str], sig: str) -> None:
-    assert legacy_signature(secret, params) == sig
-    assert legacy_valid(secret, {**params, "api_sig": sig}, sig)
-    assert not legacy_valid(secret, {**params, "extra": "1"}, sig)
+    upload = name == "F6"  # an upload's fields: its photo file field is left out
+    assert legacy_signature(secret, params, upload=upload) == sig
+    assert legacy_valid(secret, {**params, "api_sig": sig}, sig, upload=upload)
+    assert not legacy_valid(secret, {**params, "extra": "1"}, sig, upload=upload)
+    if "photo" in params:
+        # Anywhere but an upload or replace, ``photo`` is signed like any other parameter.
+        assert legacy_signature(secret, params) != sig
+        assert not legacy_valid(secret, {**params, "api_sig": sig}, sig)
+        assert legacy_valid(secret, params, legacy_signature(secret, params))
 
 
 def test_auth_page_accepts_the_f2_and_f3_links(fcreds: dict[str, Any]) -> None:
@@ -337,19 +345,69 @@ def test_json_text_is_json_dumps_of_the_converted_payload(payload: list[Node]) -
     assert text == json.dumps(to_json(list(payload)), separators=(",", ":"), ensure_ascii=False)
 
 
+# Any text, with a good share of what XML 1.0 cannot carry (U+FFFE, U+FFFF, C0 controls) and
+# of what a tag cannot hold.
+_odd = st.sampled_from(["\ufffe", "\uffff", "\x00", "\x1f", "<", "&", '"', " ", ":", "1", "-", "é"])
+# A list of characters joined, not ``st.text``: given an alphabet mixing ``characters()`` with
+# a few samples, ``st.text`` all but never draws the samples.
+_chars = st.one_of(st.characters(), _odd)
+_texts = st.lists(_chars, max_size=40).map("".join)
+_names = st.one_of(
+    st.sampled_from(["a<b", "1x", "a b", "", 'q"', "a:b", "-a", ".a", "a/", "é", "ok", "x-1.y_"]),
+    st.lists(_chars, max_size=6).map("".join),
+)
+_KEEP = {"\t", "\n", "\r"}
+
+
+def _xml_clean(s: str) -> str:
+    """What XML 1.0 can carry of ``s`` (its ``Char`` production), written independently."""
+    return "".join(
+        c
+        for c in s
+        if (c >= " " or c in _KEEP) and c not in "\ufffe\uffff" and not "\ud800" <= c <= "\udfff"
+    )
+
+
+def _parsed_text(s: str) -> str:
+    # XML parsers normalise a lone CR in text to LF; compare modulo that.
+    return _xml_clean(s).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _tag_parses(name: str) -> bool:
+    """Whether ElementTree reads ``<name/>`` as an element of exactly that name."""
+    try:
+        return ET.fromstring(f"<{name}/>").tag == name
+    except (ET.ParseError, UnicodeEncodeError):
+        return False
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.text(max_size=40), st.text(max_size=40))
+@given(_texts, _texts)
 def test_any_text_gives_well_formed_xml(text: str, attr: str) -> None:
     root = ET.fromstring(ok_xml([Node("v", {"a": attr}, text)]))
-    keep = {"\t", "\n", "\r"}
-
-    def clean(s: str) -> str:
-        return "".join(c for c in s if c >= " " or c in keep)
-
     v = root.find("v")
-    assert v is not None and v.get("a") == clean(attr)
-    # XML parsers normalise a lone CR in text to LF; compare modulo that.
-    assert (v.text or "") == clean(text).replace("\r\n", "\n").replace("\r", "\n")
+    assert v is not None and v.get("a") == _xml_clean(attr)
+    assert (v.text or "") == _parsed_text(text)
+
+
+_STATE = FlickrState.seeded()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_names, _texts, max_size=6))
+def test_echo_of_any_parameters_is_well_formed_xml(params: dict[str, str]) -> None:
+    """flickr.test.echo echoes what can be an element (names ElementTree reads back as
+    themselves) and leaves the rest out; values lose only what XML cannot carry."""
+    payload = m_echo(Call(_STATE, params, Caller("k"), 0.0))
+    root = ET.fromstring(ok_xml(payload))
+    assert [(e.tag, e.text or "") for e in root] == [
+        (name, _parsed_text(value)) for name, value in params.items() if _tag_parses(name)
+    ]
+    # JSON gets the same elements, the values whole (``stat`` is the envelope's own member).
+    echoed = {k: v for k, v in to_json(payload).items() if k != "stat"}
+    assert echoed == {
+        name: {"_content": v} for name, v in params.items() if _tag_parses(name) and name != "stat"
+    }
 
 
 def test_php_serialize_shapes() -> None:

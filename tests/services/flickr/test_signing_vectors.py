@@ -67,7 +67,16 @@ AUTH_TOKEN = "72157600000000001-0123456789abcdef"
     ids=["F1", "F2", "F3", "F4", "F5", "F6"],
 )
 def test_legacy_vectors(secret: str, params: dict[str, str], sig: str) -> None:
-    assert legacy_signature(secret, params) == sig
+    assert legacy_signature(secret, params, upload="photo" in params) == sig
+
+
+def test_photo_is_signed_except_as_an_uploads_file_field() -> None:
+    params = {"api_key": KEY, "method": "flickr.test.echo", "photo": "a"}
+    rest = legacy_signature(SECRET, params)
+    assert rest != legacy_signature(SECRET, {**params, "photo": "b"})  # tampering shows
+    assert legacy_signature(SECRET, params, upload=True) == legacy_signature(
+        SECRET, {"api_key": KEY, "method": "flickr.test.echo"}
+    )
 
 
 def _sig(header: str) -> str:

@@ -341,7 +341,9 @@ class _BaseFlickr:
             return P.parse_json(body, method)
         return body.decode("utf-8", errors="replace")  # unparsed: raw and unchecked (seed)
 
-    def _signed_params(self, args: dict[str, str], legacy_token: bool = True) -> dict[str, str]:
+    def _signed_params(
+        self, args: dict[str, str], legacy_token: bool = True, *, upload: bool = False
+    ) -> dict[str, str]:
         """Legacy auth: add api_key, auth_token and api_sig (when a secret is known)."""
         out = dict(args)
         out["api_key"] = self.api_key
@@ -353,7 +355,7 @@ class _BaseFlickr:
         if tok:
             out["auth_token"] = tok
         if self.secret:
-            out["api_sig"] = legacy_signature(self.secret, out)
+            out["api_sig"] = legacy_signature(self.secret, out, upload=upload)
         return out
 
     def _send(
@@ -835,7 +837,7 @@ class _BaseFlickr:
                     ("Authorization", self._authorization(url, signed, now)),
                 )
             else:
-                upload.fields = self._signed_params(fields)
+                upload.fields = self._signed_params(fields, upload=True)
                 extra = ()
             return Request(
                 "POST",

@@ -29,7 +29,11 @@ Invariants:
   whenever present, and required with ``auth_token`` and on every ``flickr.auth.*`` call;
   OAuth from the header, the query or the form, an upload's text fields signed as a form.
 - Upload bodies are parsed as they stream in and the photo is only measured and hashed, so a
-  256 MiB upload costs the server no more memory than a small one.
+  256 MiB upload costs the server no more memory than a small one; what is kept of any body
+  (a form, an upload's text fields) is capped at 1 MiB, a longer form answered with HTTP 413
+  (``incoming.BodyTooLarge``) and a multipart body over its caps with code 3.
+- ``Stats.calls`` counts calls per method name for the methods the sandbox knows, and every
+  other name under one ``"<unknown>"`` key, so junk names cannot grow it without bound.
 - Plain HTTP is accepted: the sandbox serves loopback HTTP, so Flickr's error 95 ("SSL is
   required") is never sent.
 """
@@ -63,7 +67,6 @@ from tether.services.flickr.sandbox.incoming import (
 from tether.services.flickr.sandbox.login import LoginFlows
 from tether.services.flickr.sandbox.methods import (
     METHODS,
-    NOT_LOGGED_IN,
     Call,
     Caller,
     MethodError,
@@ -118,6 +121,8 @@ TOO_MANY: Final = (
     b"<html><body><h1>429 Too Many Requests</h1>\n"
     b"You have sent too many requests in a given amount of time.\n</body></html>\n"
 )
+#: The ``Stats.calls`` key of every method name the sandbox does not implement.
+UNKNOWN_METHOD: Final = "<unknown>"
 _MESSAGES: Final = {
     0: "Sorry, the Flickr API service is not currently available.",
     105: "Service currently unavailable",
@@ -303,7 +308,7 @@ class FlickrEmulator:
                 require_token=upload,
             )
             token = self.state.tokens[result.token] if result.token else None
-            return Caller(result.consumer_key, token, "oauth")
+            return Caller(result.consumer_key, token)
         key = params.get("api_key", "")
         app = self.state.apps.get(key)
         if app is None:
@@ -314,14 +319,14 @@ class FlickrEmulator:
         if api_sig is None:
             if token_value or method.startswith("flickr.auth."):
                 raise MethodError(97, "Missing signature")
-        elif not legacy_valid(app.secret, params, api_sig):
+        elif not legacy_valid(app.secret, params, api_sig, upload=upload):
             raise MethodError(96, "Invalid signature")
         if not token_value:
             return Caller(key)
         token = self.state.tokens.get(token_value)
         if token is None or token.kind != "legacy" or token.api_key != key:
             raise MethodError(98, "Invalid auth token")
-        return Caller(key, token, "legacy")
+        return Caller(key, token)
 
     # -- REST ---------------------------------------------------------------------------------
 
@@ -334,7 +339,7 @@ class FlickrEmulator:
             return Response(status_code=400)  # nobody is listening any more
         params = incoming.params
         method = params.get("method", "")
-        self.stats.calls[method] += 1
+        self.stats.calls[method if method in METHODS else UNKNOWN_METHOD] += 1
         fmt = params.get("format", "rest")
         # Flickr also has soap and xmlrpc answers; the sandbox does not emulate those
         # envelopes (flickr.md §1: no library uses them) and treats them as unknown formats.
@@ -350,18 +355,14 @@ class FlickrEmulator:
                 raise MethodError(112, f'Method "{method}" not found')
             if bad_url(params.values()):
                 raise MethodError(116, "Bad URL found")
-            check_perms(spec, caller)
+            check_perms(spec.perms, caller)
             # Flickr documents that writes need POST but not the error for a GET
             # (flickr.md §14), so the sandbox accepts both for every method.
             payload = spec.handler(
                 Call(self.state, params, caller, self.now(), self.settings.ticket_polls)
             )
-        except MethodError as err:
-            return _render_fail(err.code, err.msg, out, params)
-        except OAuthProblem as problem:
-            return text(problem.body(), 401)
-        except QuotaExceeded as over:
-            return _too_many(over.retry_after)
+        except (MethodError, OAuthProblem, QuotaExceeded) as refusal:
+            return _refused(refusal, out, params)
         return _render_ok(payload, out, params)
 
     # -- uploads ------------------------------------------------------------------------------
@@ -396,14 +397,9 @@ class FlickrEmulator:
             self._charge(caller.api_key)
             if bad_url(params.values()):
                 raise MethodError(116, "Bad URL found")
-            if caller.nsid is None:
-                raise MethodError(99, NOT_LOGGED_IN)
-            if caller.perms not in ("write", "delete"):
-                raise MethodError(
-                    99,
-                    "Insufficient permissions. Method requires write privileges; "
-                    f"{caller.perms} granted.",
-                )
+            check_perms("write", caller)
+            owner = caller.nsid
+            assert owner is not None  # check_perms refuses a call without a user's token
             if photo is None:
                 raise MethodError(2, "No photo specified")
             if photo.size == 0:
@@ -411,30 +407,26 @@ class FlickrEmulator:
             # No file-type check (code 5): tests and benchmarks upload arbitrary bytes.
             now = int(self.now())
             if replace:
-                result = uploads.replace_photo(self.state, params, caller.nsid, photo, now)
+                result = uploads.replace_photo(self.state, params, owner, photo, now)
                 self.stats.replaces += 1
             else:
                 fail = params.get("async") == "1" and self.settings.failing_tickets > 0
                 if fail:
                     self.settings.failing_tickets -= 1
-                result = uploads.new_photo(
-                    self.state, params, caller.nsid, photo, now, fail_ticket=fail
-                )
+                result = uploads.new_photo(self.state, params, owner, photo, now, fail_ticket=fail)
                 self.stats.uploads += 1
-        except MethodError as err:
-            return _render_fail(err.code, err.msg, "rest", {})
-        except OAuthProblem as problem:
-            return text(problem.body(), 401)
-        except QuotaExceeded as over:
-            return _too_many(over.retry_after)
+        except (MethodError, OAuthProblem, QuotaExceeded) as refusal:
+            return _refused(refusal, "rest", {})
         return _render_ok([result], "rest", {})
 
     # -- apps -------------------------------------------------------------------------------
 
     def _build_app(self) -> Starlette:
         async def http_error(request: Request, exc: Exception) -> Response:
-            status = exc.status_code if isinstance(exc, HTTPException) else 500
-            code, headers, body = self.error_response(status)
+            # Registered for HTTPException only (unknown path, wrong verb, oversized form); any
+            # other exception is a sandbox bug, left to the server's plain 500.
+            assert isinstance(exc, HTTPException)
+            code, headers, body = self.error_response(exc.status_code)
             return Response(
                 body, status_code=code, headers={k.decode(): v.decode() for k, v in headers}
             )
@@ -469,6 +461,18 @@ def _render_fail(code: int, msg: str, fmt: str, params: Mapping[str, str]) -> Re
         return Response(php_serialize(fail_json(code, msg)), media_type=PHP_TYPE)
     body, media_type = json_body(fail_json_text(code, msg), params)
     return Response(body, media_type=media_type)
+
+
+def _refused(
+    refusal: MethodError | OAuthProblem | QuotaExceeded, fmt: str, params: Mapping[str, str]
+) -> Response:
+    """The answer to a refused REST call or upload: Flickr's error envelope in ``fmt`` (an
+    upload's is always REST XML), an OAuth problem (401) or the quota page (429)."""
+    if isinstance(refusal, MethodError):
+        return _render_fail(refusal.code, refusal.msg, fmt, params)
+    if isinstance(refusal, OAuthProblem):
+        return text(refusal.body(), 401)
+    return _too_many(refusal.retry_after)
 
 
 def _too_many(retry_after: int) -> Response:

@@ -14,6 +14,7 @@
     GET|POST /app     {"api_key"?, "callback_url": url | null}: the web-flow callback URL
                       registered with a key (default none: the login page shows the frob)
     GET /stats        {"calls": {method: n}, "uploads", "replaces", "bytes_received", "oauth"}
+                      (every method name the sandbox does not know counted as "<unknown>")
 
 Invariants:
 - Control requests change tunables or do what a person would do on a page; they never bypass
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tether.sandbox.control_api import control_app, json_object
-from tether.services.flickr.sandbox.login import PERM_LEVELS
+from tether.services.flickr.sandbox.login import PERM_LEVELS, is_web_url
 from tether.services.flickr.sandbox.state import API_KEY
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def build_control(em: FlickrEmulator) -> Starlette:
         state = em.state
         if "frob" in body:
             frob = state.frobs.get(str(body["frob"]))
-            if frob is None or not em.login.frob_usable(frob):
+            if frob is None or not frob.usable(em.now()):
                 raise HTTPException(404, "unknown or expired frob")
             if frob.status != "pending":
                 raise HTTPException(409, f"frob already {frob.status}")
@@ -143,9 +143,7 @@ def build_control(em: FlickrEmulator) -> Starlette:
             raise HTTPException(404, "unknown api_key")
         if "callback_url" in body:
             url = body["callback_url"]
-            if url is not None and (
-                not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https")
-            ):
+            if url is not None and not (isinstance(url, str) and is_web_url(url)):
                 raise HTTPException(400, "callback_url must be an http(s) URL or null")
             app.callback_url = url
         return JSONResponse(

@@ -10,7 +10,12 @@ Invariants:
 - Approving needs the sandbox user's login (e-mail or username) and password; refusing does
   not (anyone holding the link may say no).
 - OAuth endpoint failures are HTTP 401 with a form-encoded ``oauth_problem`` body; a refused
-  or unknown request token is ``token_rejected``.
+  or unknown request token is ``token_rejected``, a callback that is no http(s) URL (or no URL
+  at all, ``http://[::1``) ``parameter_rejected``.
+- A callback keeps its query and fragment: the answer's parameters join its query and the
+  fragment stays last, where a browser keeps it.
+- A page reads the emulator's state only once the request's form has arrived, so a reset
+  meanwhile never leaves it writing into discarded state.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,7 +31,6 @@ from starlette.routing import Route
 
 from tether.services.flickr.sandbox import pages
 from tether.services.flickr.sandbox.incoming import Incoming, form_pairs, query_pairs, text
-from tether.services.flickr.sandbox.methods import FROB_LIFETIME
 from tether.services.flickr.sandbox.signing import (
     OAuthProblem,
     legacy_valid,
@@ -38,7 +42,6 @@ from tether.services.flickr.sandbox.state import (
     PASSWORD,
     USER_NSID,
     USERNAME,
-    Frob,
     RequestToken,
     Token,
 )
@@ -50,8 +53,19 @@ PERM_LEVELS: Final = ("read", "write", "delete")
 REQUEST_TOKEN_LIFETIME: Final = 3600
 
 
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL; ``False`` for one ``urlsplit`` cannot read."""
+    try:
+        return urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # "http://[::1": an unclosed IPv6 literal
+        return False
+
+
 def with_query(url: str, **params: str) -> str:
-    return url + ("&" if "?" in url else "?") + urlencode(params)
+    """``url`` with ``params`` added to its query (before any ``#fragment``)."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit(parts._replace(query=query))
 
 
 class LoginFlows:
@@ -70,13 +84,6 @@ class LoginFlows:
         ]
 
     # -- shared ---------------------------------------------------------------------------
-
-    def frob_usable(self, frob: Frob | None, api_key: str | None = None) -> bool:
-        return (
-            frob is not None
-            and (api_key is None or frob.api_key == api_key)
-            and self.em.now() - frob.created <= FROB_LIFETIME
-        )
 
     def request_token_usable(self, rt: RequestToken | None) -> bool:
         return rt is not None and self.em.now() - rt.created <= REQUEST_TOKEN_LIFETIME
@@ -132,8 +139,8 @@ class LoginFlows:
         """Desktop flow (``frob`` in the signed link: approve here, then the application
         calls getToken) or web flow (no frob: approve, then a fresh frob goes to the
         callback URL registered with the key)."""
-        state = self.em.state
         params, fields = await self._page_params(request)
+        state = self.em.state  # after the await: a reset meanwhile replaced it
         app = state.apps.get(params.get("api_key", ""))
         if app is None:
             return pages.notice("Invalid API key", "This link names no known application.", 400)
@@ -148,7 +155,7 @@ class LoginFlows:
         frob = None
         if "frob" in params:
             frob = state.frobs.get(params["frob"])
-            if frob is None or not self.frob_usable(frob, app.key):
+            if frob is None or not frob.usable(self.em.now(), app.key):
                 return pages.notice(
                     "Invalid frob", "This link has expired: start again from the application.", 400
                 )
@@ -207,7 +214,7 @@ class LoginFlows:
                 raise OAuthProblem(
                     "parameter_absent", [("oauth_parameters_absent", "oauth_callback")]
                 )
-            if callback != "oob" and urlsplit(callback).scheme not in ("http", "https"):
+            if callback != "oob" and not is_web_url(callback):
                 # Only web URLs (or oob): the approve page sends the browser there.
                 raise OAuthProblem(
                     "parameter_rejected", [("oauth_parameters_rejected", "oauth_callback")]

@@ -12,6 +12,10 @@ Invariants:
   returns the last page's photos again (see ``paginate``).
 - Default orders are Flickr's: searches and photostreams newest upload first, sets in their
   own order.
+- Every search filter the method accepts is applied, against what the sandbox has: every photo
+  has license 0 and none is geotagged, in a group or a contact's, so those filters find all
+  or nothing; machine tags are read from the photos' raw tags.
+- People are looked up in ``FlickrState.users`` only.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
-from tether.services.flickr.sandbox.render import Node, Raw, attrs_xml
+from tether.services.flickr.sandbox.render import Node, Raw, attrs_xml, is_xml_name
 from tether.services.flickr.sandbox.state import (
-    USERS,
+    USER_NSID,
     FlickrState,
     Photo,
     PhotoSet,
@@ -44,8 +48,9 @@ MAX_PER_PAGE: Final = 500
 #: Hosts whose URLs Flickr's abuse blacklist refuses with error 116 ("Bad URL found").
 BLACKLISTED_HOSTS: Final = ("spam.example", "malware.example")
 _URL_HOST = re.compile(r"(?i)\b(?:https?|ftp)://([^/\s:?#\"'<>]+)")
-#: Seconds a frob stays usable; Flickr's lifetime is unconfirmed (flickr.md §6.1), an hour here.
-FROB_LIFETIME: Final = 3600
+#: Every photo's license: 0, "All Rights Reserved", the account default (seeded and uploaded
+#: photos alike; the sandbox has no way to change it).
+LICENSE: Final = "0"
 
 
 class MethodError(Exception):
@@ -66,7 +71,6 @@ class Caller:
 
     api_key: str
     token: Token | None = None
-    scheme: str = "legacy"  # legacy | oauth
 
     @property
     def nsid(self) -> str | None:
@@ -158,11 +162,10 @@ _SIZES: Final = {
     "url_l": ("b", 1024, False),
     "url_o": ("o", 0, False),
 }
-_USERS: Final = {u.nsid: u for u in USERS}
 
 
-def _user(nsid: str) -> User:
-    return _USERS.get(nsid) or User(nsid, nsid, "", "", "")
+def _user(users: Mapping[str, User], nsid: str) -> User:
+    return users.get(nsid) or User(nsid, nsid, "", "", "")
 
 
 def _list_attrs(p: Photo, style: str, isprimary: str) -> dict[str, str | int]:
@@ -183,13 +186,15 @@ def photo_url(p: Photo, suffix: str, fmt: str = "jpg") -> str:
     return f"https://live.staticflickr.com/{p.server}/{p.id}_{p.secret}{tail}.jpg"
 
 
-def _extras(p: Photo, extras: Iterable[str], attrs: dict[str, str | int]) -> list[Node | Raw]:
+def _extras(
+    p: Photo, extras: Iterable[str], attrs: dict[str, str | int], users: Mapping[str, User]
+) -> list[Node | Raw]:
     children: list[Node | Raw] = []
     for extra in extras:
         if extra == "description":
             children.append(Node("description", text=p.description))
         elif extra == "license":
-            attrs["license"] = "0"
+            attrs["license"] = LICENSE
         elif extra == "date_upload":
             attrs["dateupload"] = str(p.posted)
         elif extra == "date_taken":
@@ -197,7 +202,7 @@ def _extras(p: Photo, extras: Iterable[str], attrs: dict[str, str | int]) -> lis
             attrs["datetakengranularity"] = "0"
             attrs["datetakenunknown"] = "0"
         elif extra == "owner_name":
-            attrs["ownername"] = _user(p.owner).username
+            attrs["ownername"] = _user(users, p.owner).username
         elif extra == "icon_server":
             attrs["iconserver"] = "0"
             attrs["iconfarm"] = 0
@@ -214,7 +219,7 @@ def _extras(p: Photo, extras: Iterable[str], attrs: dict[str, str | int]) -> lis
             attrs["media"] = "photo"
             attrs["media_status"] = "ready"
         elif extra == "path_alias":
-            attrs["pathalias"] = _user(p.owner).path_alias
+            attrs["pathalias"] = _user(users, p.owner).path_alias
         elif extra in _SIZES:
             suffix, edge, square = _SIZES[extra]
             if square:
@@ -231,10 +236,12 @@ def _extras(p: Photo, extras: Iterable[str], attrs: dict[str, str | int]) -> lis
     return children
 
 
-def photo_element(p: Photo, style: str, extras: Sequence[str], isprimary: str = "0") -> Node | Raw:
+def photo_element(
+    p: Photo, style: str, extras: Sequence[str], users: Mapping[str, User], isprimary: str = "0"
+) -> Node | Raw:
     """A ``<photo/>`` of a list: ``style`` "list" (search, photostreams: with ``owner``) or
-    "set" (a set's photos: with ``isprimary``). Without extras the element is rendered once
-    and cached on the photo."""
+    "set" (a set's photos: with ``isprimary``); ``users`` for the extras naming the owner.
+    Without extras the element is rendered once and cached on the photo."""
     if not extras:
         key = style if style == "list" else f"set{isprimary}"
         hit: Raw | None = p.cache.get(key)
@@ -243,7 +250,7 @@ def photo_element(p: Photo, style: str, extras: Sequence[str], isprimary: str = 
             hit = p.cache[key] = Raw("photo", f"<photo{attrs_xml(attrs)} />", attrs)
         return hit
     attrs = _list_attrs(p, style, isprimary)
-    return Node("photo", attrs, children=_extras(p, extras, attrs))
+    return Node("photo", attrs, children=_extras(p, extras, attrs, users))
 
 
 def _extras_param(call: Call) -> list[str]:
@@ -258,7 +265,7 @@ def _photo_list(
     return Node(
         tag,
         {**attrs, **paging},
-        children=[photo_element(p, "list", extras) for p in chunk],
+        children=[photo_element(p, "list", extras, call.state.users) for p in chunk],
         arrays=frozenset({"photo"}),
     )
 
@@ -267,11 +274,14 @@ def _photo_list(
 
 
 def m_echo(call: Call) -> Payload:
-    return [Node(name, text=value) for name, value in call.params.items()]
+    # Flickr echoes each parameter as an element named after it. Unconfirmed what it does with
+    # a name that cannot be an XML tag (``a<b``, ``1x``, ``a b``): such a parameter is left out
+    # here, of every format alike, so the answer stays well-formed.
+    return [Node(name, text=value) for name, value in call.params.items() if is_xml_name(name)]
 
 
 def m_login(call: Call) -> Payload:
-    user = _user(call.caller.nsid or "")
+    user = _user(call.state.users, call.caller.nsid or "")
     return [
         Node(
             "user",
@@ -285,8 +295,8 @@ def m_get_frob(call: Call) -> Payload:
     return [Node("frob", text=call.state.new_frob(call.caller.api_key, call.now).value)]
 
 
-def _auth(tag: str, token: Token) -> Node:
-    user = _user(token.nsid)
+def _auth(tag: str, token: Token, users: Mapping[str, User]) -> Node:
+    user = _user(users, token.nsid)
     return Node(
         tag,
         children=[
@@ -304,26 +314,19 @@ def m_get_token(call: Call) -> Payload:
     state = call.state
     frob = state.frobs.get(call.get("frob"))
     # Unknown, not yet approved, refused, used, expired or another key's: all "Invalid frob".
-    if (
-        frob is None
-        or frob.status != "approved"
-        or frob.api_key != call.caller.api_key
-        or call.now - frob.created > FROB_LIFETIME
-    ):
+    if frob is None or frob.status != "approved" or not frob.usable(call.now, call.caller.api_key):
         raise MethodError(108, "Invalid frob")
     del state.frobs[frob.value]  # single use
-    token = Token(
-        state.new_token_value(), "legacy", frob.api_key, USERS[0].nsid, frob.perms or "read"
-    )
+    token = Token(state.new_token_value(), "legacy", frob.api_key, USER_NSID, frob.perms or "read")
     state.tokens[token.value] = token
-    return [_auth("auth", token)]
+    return [_auth("auth", token, state.users)]
 
 
 def m_check_token(call: Call) -> Payload:
     token = call.state.tokens.get(call.get("auth_token"))
     if token is None or token.kind != "legacy" or token.api_key != call.caller.api_key:
         raise MethodError(98, "Invalid auth token")
-    return [_auth("auth", token)]
+    return [_auth("auth", token, call.state.users)]
 
 
 def m_oauth_check_token(call: Call) -> Payload:
@@ -332,7 +335,7 @@ def m_oauth_check_token(call: Call) -> Payload:
     token = call.state.tokens.get(call.get("oauth_token"))
     if token is None or token.kind != "oauth" or token.api_key != call.caller.api_key:
         raise MethodError(98, "Invalid token")
-    return [_auth("oauth", token)]
+    return [_auth("oauth", token, call.state.users)]
 
 
 def m_oauth_get_access_token(call: Call) -> Payload:
@@ -357,6 +360,10 @@ def m_oauth_get_access_token(call: Call) -> Payload:
 
 # -- photos ------------------------------------------------------------------------------------
 
+#: Filters no photo of the sandbox matches: it has no groups, no contacts and no geotagged
+#: photos, so a group, a contact list, a place or coordinates find nothing.
+_NOTHING_MATCHES: Final = ("group_id", "bbox", "woe_id", "place_id", "contacts", "lat", "lon")
+#: Any one of these makes a search one with parameters (else error 3).
 _SEARCH_FILTERS: Final = (
     "tags",
     "text",
@@ -365,17 +372,53 @@ _SEARCH_FILTERS: Final = (
     "max_upload_date",
     "min_taken_date",
     "max_taken_date",
-    "group_id",
-    "bbox",
-    "woe_id",
-    "place_id",
     "has_geo",
     "license",
     "machine_tags",
-    "contacts",
-    "lat",
-    "lon",
+    *_NOTHING_MATCHES,
 )
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_MACHINE_TAG = re.compile(rf"({_NAME}):({_NAME})=(.+)", re.DOTALL)
+#: A ``machine_tags`` search term: ``ns:``, ``ns:pred``, ``ns:pred=``, ``ns:pred=value``, with
+#: ``*`` for any namespace or predicate and the value optionally in double quotes.
+_MACHINE_TERM = re.compile(rf"({_NAME}|\*):(?:({_NAME}|\*)(?:=(.*))?)?", re.DOTALL)
+MachineTag = tuple[str, str, str]
+
+
+def _machine_tag(raw: str) -> MachineTag | None:
+    """``(namespace, predicate, value)`` of a machine tag (``dc:title=Mr Camera``; namespace
+    and predicate lower case), ``None`` for an ordinary tag."""
+    m = _MACHINE_TAG.fullmatch(raw.strip())
+    return None if m is None else (m[1].lower(), m[2].lower(), m[3])
+
+
+def _machine_terms(text: str) -> list[MachineTag] | None:
+    """The terms of ``machine_tags`` as ``(namespace, predicate, value)``, ``*`` or ``""`` for
+    any; ``None`` when a term has no machine-tag syntax (nothing matches it)."""
+    terms: list[MachineTag] = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        m = _MACHINE_TERM.fullmatch(item)
+        if m is None:
+            return None
+        value = (m[3] or "").strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        terms.append((m[1].lower(), (m[2] or "*").lower(), value.lower()))
+    return terms
+
+
+def _has_machine_tags(p: Photo, terms: list[MachineTag], every: bool) -> bool:
+    tags = [t for t in map(_machine_tag, p.tags) if t is not None]
+
+    def hit(term: MachineTag) -> bool:
+        ns, pred, value = term
+        return any(
+            ns in ("*", t[0]) and pred in ("*", t[1]) and value in ("", t[2].lower()) for t in tags
+        )
+
+    return all(map(hit, terms)) if every else any(map(hit, terms))
 
 
 def _resolve_user(call: Call, unknown: tuple[int, str]) -> str:
@@ -418,6 +461,17 @@ def m_search(call: Call) -> Payload:
     ids: Iterable[str] = state.order
     if params.get("user_id"):
         ids = state.by_owner[_resolve_user(call, (2, "Unknown user"))]
+    licenses = {x.strip() for x in call.get("license").split(",") if x.strip()}
+    if (
+        any(call.get(name) for name in _NOTHING_MATCHES)
+        or call.get("has_geo") not in ("", "0")  # has_geo=0 asks for what the seed has
+        or (licenses and LICENSE not in licenses)
+    ):
+        ids = ()
+    machine = _machine_terms(call.get("machine_tags"))
+    if machine is None:
+        ids = ()
+    every_machine_tag = call.get("machine_tag_mode") == "all"
     wanted: set[str] | None = None
     tags = [t for t in (clean_tag(x) for x in call.get("tags").split(",")) if t]
     if tags:
@@ -450,6 +504,8 @@ def m_search(call: Call) -> Payload:
             continue
         if (tk_lo is not None and p.taken < tk_lo) or (tk_hi is not None and p.taken > tk_hi):
             continue
+        if machine and not _has_machine_tags(p, machine, every_machine_tag):
+            continue
         found.append(p)
     return [_photo_list("photos", call, _sorted(found, call.get("sort")))]
 
@@ -479,7 +535,7 @@ def _own_photo(call: Call) -> Photo:
 
 def m_get_info(call: Call) -> Payload:
     p = find_photo(call)
-    owner = _user(p.owner)
+    owner = _user(call.state.users, p.owner)
     mine = p.owner == call.caller.nsid
     node = Node(
         "photo",
@@ -490,7 +546,7 @@ def m_get_info(call: Call) -> Payload:
             "farm": p.farm,
             "dateuploaded": str(p.posted),
             "isfavorite": 0,
-            "license": "0",
+            "license": LICENSE,
             "safety_level": str(p.safety_level - 1),  # getInfo counts from 0, upload from 1
             "rotation": 0,
             "originalsecret": p.originalsecret,
@@ -549,7 +605,7 @@ def m_get_info(call: Call) -> Payload:
                     "author": owner.nsid,
                     "authorname": owner.username,
                     "raw": raw,
-                    "machine_tag": 0,
+                    "machine_tag": int(_machine_tag(raw) is not None),
                 },
                 text=clean_tag(raw),
             )
@@ -659,7 +715,7 @@ def m_sets_get_photos(call: Call) -> Payload:
     chunk, paging = paginate(members, call.params, MAX_PER_PAGE)
     primary = members[0].id if members else "0"
     extras = _extras_param(call)
-    owner = _user(s.owner)
+    owner = _user(call.state.users, s.owner)
     attrs: dict[str, str | int] = {
         "id": s.id,
         "primary": primary,
@@ -672,7 +728,10 @@ def m_sets_get_photos(call: Call) -> Payload:
         "total": paging["total"],
         "title": s.title,
     }
-    photos = [photo_element(p, "set", extras, "1" if p.id == primary else "0") for p in chunk]
+    users = call.state.users
+    photos = [
+        photo_element(p, "set", extras, users, "1" if p.id == primary else "0") for p in chunk
+    ]
     return [Node("photoset", attrs, children=photos, arrays=frozenset({"photo"}))]
 
 
@@ -775,15 +834,16 @@ METHODS: Final[dict[str, Method]] = {
 }
 
 
-def check_perms(method: Method, caller: Caller) -> None:
-    """Error 99 unless the caller's token carries the method's permission level."""
-    if method.perms == "none":
+def check_perms(needed: str, caller: Caller) -> None:
+    """Error 99 unless the caller's token carries the permission level ``needed`` (a method's
+    ``Method.perms``, or ``write`` for an upload or replace)."""
+    if needed == "none":
         return
     if caller.token is None:
         raise MethodError(99, NOT_LOGGED_IN)
-    if not perms_at_least(caller.perms, method.perms):
+    if not perms_at_least(caller.perms, needed):
         raise MethodError(
             99,
-            f"Insufficient permissions. Method requires {method.perms} privileges; "
+            f"Insufficient permissions. Method requires {needed} privileges; "
             f"{caller.perms} granted.",
         )

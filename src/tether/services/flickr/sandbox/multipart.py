@@ -3,12 +3,13 @@ measured and hashed chunk by chunk and never stored.
 
 Invariants:
 - Memory stays bounded whatever the upload's size: a file part costs a hash state and a
-  counter; text fields are capped (``MAX_FIELD_BYTES`` each, ``MAX_PARTS`` in all) and a body
-  over the caps is refused rather than buffered.
+  counter; everything else that is kept (part headers and text fields) is at most
+  ``MAX_TEXT_BYTES`` in all, in at most ``MAX_PARTS`` parts, and a body over either cap is
+  refused (``MultipartError``) as soon as it crosses it, rather than buffered.
 - A body that ends before its closing boundary, or whose headers are malformed, raises
   ``MultipartError``; a caller answers it as Flickr's "General upload failure".
 - A part is a file when its ``Content-Disposition`` has a ``filename`` or its name is one of
-  ``file_fields`` (``photo``); only the first part of a given file name is kept.
+  ``file_fields`` (``photo``); of several file parts with one name only the first is kept.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from typing import Any, Final
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-MAX_FIELD_BYTES: Final = 1024 * 1024
+#: Bytes of part headers and text fields together, for the whole body (as much as an urlencoded
+#: form may carry, ``incoming.MAX_FORM_BYTES``).
+MAX_TEXT_BYTES: Final = 1024 * 1024
 MAX_PARTS: Final = 256
 
 
@@ -35,7 +38,6 @@ class FilePart:
 
     name: str
     filename: str | None
-    content_type: str | None
     size: int = 0
     sha1: str = ""
 
@@ -54,6 +56,7 @@ class _Reader:
         self.body = MultipartBody()
         self.ended = False
         self.parts = 0
+        self.text_bytes = 0  # part headers and text fields so far, against MAX_TEXT_BYTES
         self._header_name = bytearray()
         self._header_value = bytearray()
         self._headers: dict[bytes, bytes] = {}
@@ -64,6 +67,11 @@ class _Reader:
         # adding MD5 (~0.7 GB/s) made the sandbox, not the client, the limit of every upload
         # benchmark.
         self._sha1: Any = None
+
+    def _count(self, size: int) -> None:
+        self.text_bytes += size
+        if self.text_bytes > MAX_TEXT_BYTES:
+            raise MultipartError(f"headers and text fields over {MAX_TEXT_BYTES} bytes")
 
     # -- callbacks ------------------------------------------------------------------------
 
@@ -76,9 +84,11 @@ class _Reader:
         self._file = None
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count(end - start)
         self._header_name += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count(end - start)
         self._header_value += data[start:end]
 
     def on_header_end(self) -> None:
@@ -93,11 +103,9 @@ class _Reader:
         self._name = options[b"name"].decode("utf-8", "replace")
         raw_filename = options.get(b"filename")
         if raw_filename is not None or self._name in self.file_fields:
-            content_type = self._headers.get(b"content-type")
             self._file = FilePart(
                 self._name,
                 None if raw_filename is None else raw_filename.decode("utf-8", "replace"),
-                None if content_type is None else content_type.decode("latin-1"),
             )
             self._sha1 = hashlib.sha1(usedforsecurity=False)
         else:
@@ -110,9 +118,8 @@ class _Reader:
             self._file.size += len(chunk)
             self._sha1.update(chunk)
         elif self._text is not None:
+            self._count(end - start)
             self._text += data[start:end]
-            if len(self._text) > MAX_FIELD_BYTES:
-                raise MultipartError(f"field {self._name!r} is over {MAX_FIELD_BYTES} bytes")
 
     def on_part_end(self) -> None:
         if self._file is not None:

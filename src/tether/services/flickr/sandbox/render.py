@@ -3,7 +3,8 @@ small element tree (flickr.md §3, §4.1).
 
 Invariants:
 - A payload is a list of ``Node`` (or pre-rendered ``Raw``) elements, the children of
-  ``<rsp>``. XML and JSON are both derived from it, so the two formats never disagree.
+  ``<rsp>``. XML and JSON are both derived from it, so the two formats carry the same elements
+  and values (but for the characters XML cannot carry, below).
 - JSON follows Flickr's conversion (§3.2): attributes -> members, text -> ``_content``,
   children -> objects, repeated children -> arrays, tags listed in ``arrays`` -> arrays even
   when single (``photo`` in a list of photos), ``<rsp>`` dropped and ``stat`` added last.
@@ -11,9 +12,11 @@ Invariants:
   ``page``, ``farm``, ``ispublic`` …); every other value is a string.
 - An element's attribute names never coincide with its children's tags (nor ``_content``),
   as in every Flickr payload, so the JSON members never collide.
-- Every string reaching XML is escaped, and characters XML 1.0 cannot carry (C0 controls other
-  than tab, newline, carriage return) are dropped, so any parameter a client sends (echoed by
-  ``flickr.test.echo``) still yields well-formed XML.
+- Every attribute value and text reaching XML is escaped, and the characters XML 1.0 cannot
+  carry (C0 controls other than tab, newline and carriage return, U+FFFE, U+FFFF, lone
+  surrogates) are dropped, so any value a client sends (a title, an echoed parameter) still
+  yields well-formed XML. Tags and attribute names are not escaped: they are the sandbox's
+  own, or checked with ``is_xml_name`` first (``flickr.test.echo``).
 - Errors use HTTP 200 and Flickr's envelopes: ``<err code msg/>`` in XML, ``code``/``message``
   in JSON (``code`` a number, as live responses have it).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.parsers.expat as expat
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -33,16 +37,43 @@ PHP_TYPE: Final = "text/plain; charset=utf-8"
 XML_DECL: Final = '<?xml version="1.0" encoding="utf-8" ?>\n'
 FORMATS: Final = frozenset({"rest", "json", "php_serial"})
 
-_CONTROL = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
-_TEXT = {**_CONTROL, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+#: Code points outside XML 1.0's ``Char`` production, dropped from every value written to XML.
+_NOT_XML = {
+    c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000))
+} | {0xFFFE: None, 0xFFFF: None}
+_TEXT = {**_NOT_XML, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 # Newlines and tabs in attributes are written as character references: a parser would
 # otherwise normalise them to spaces and a title would not round-trip.
 _ATTR = {**_TEXT, ord('"'): "&quot;", ord("\n"): "&#10;", ord("\r"): "&#13;", ord("\t"): "&#9;"}
 _CALLBACK_JUNK = re.compile(r"[^A-Za-z0-9_$.]")
+# The ASCII names XML allows, without the colon (a prefix would need a namespace declaration).
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 #: JSON string literal of a str (the C encoder behind ``json.dumps(..., ensure_ascii=False)``).
 _jstr: Callable[[str], str] = json.encoder.encode_basestring
 
 Attrs = Mapping[str, "str | int"]
+
+
+def is_xml_name(name: str) -> bool:
+    """Whether ``name`` can be a tag that every XML parser reads (``a<b``, ``1x``, ``a b``,
+    ``a:b`` and ``""`` cannot).
+
+    Beyond ASCII the rule is expat's (so ElementTree's): XML 1.0's 4th edition name
+    characters, narrower than the 5th edition's that other parsers (libxml2) accept, so a name
+    it passes is read everywhere. expat itself is asked, as nothing else carries its tables.
+    """
+    if name.isascii():
+        return _ASCII_NAME.fullmatch(name) is not None
+    if ":" in name:
+        return False
+    seen: list[str] = []
+    parser = expat.ParserCreate("utf-8")
+    parser.StartElementHandler = lambda tag, attrs: seen.append(tag) if not attrs else None
+    try:
+        parser.Parse(f"<{name}/>".encode(), True)
+    except (expat.ExpatError, UnicodeEncodeError):  # not a name, or a lone surrogate
+        return False
+    return seen == [name]
 
 
 def esc_text(text: str) -> str:
@@ -169,10 +200,10 @@ def _merge_children(
         out.setdefault(tag, [])  # an empty list is still a list: ``"photo": []``
 
 
-def to_json(payload: list[Node | Raw], arrays: frozenset[str] = frozenset()) -> dict[str, Any]:
+def to_json(payload: list[Node | Raw]) -> dict[str, Any]:
     """The JSON object for a successful payload (``stat`` last, as Flickr writes it)."""
     out: dict[str, Any] = {}
-    _merge_children(out, payload, arrays)
+    _merge_children(out, payload, frozenset())
     out["stat"] = "ok"
     return out
 

@@ -6,7 +6,8 @@ there would be mirrored here and every end-to-end test would still pass.
 
 Invariants:
 - Legacy ``api_sig``: MD5 over ``secret + name1 + value1 + …``, names sorted by code point
-  (= UTF-8 byte order), values as decoded text, ``api_sig`` and ``photo`` left out.
+  (= UTF-8 byte order), values as decoded text, ``api_sig`` left out, and ``photo`` too on an
+  upload or replace only (its file field; on a REST call ``photo`` is signed like any other).
 - OAuth 1.0a HMAC-SHA1: the base string is built from the request as the client addressed it
   (scheme, Host header, path with its trailing slash), every parameter from the
   ``Authorization`` header, the query string and the form fields (decoded, then re-encoded per
@@ -40,18 +41,22 @@ _HEADER_PARAM = re.compile(r'([^\s=,]+)\s*=\s*"([^"]*)"')
 # -- legacy ------------------------------------------------------------------------------------
 
 
-def legacy_signature(secret: str, params: Mapping[str, str]) -> str:
-    """The ``api_sig`` Flickr expects for ``params``."""
+def legacy_signature(secret: str, params: Mapping[str, str], *, upload: bool = False) -> str:
+    """The ``api_sig`` Flickr expects for ``params``; ``upload`` for an upload or replace,
+    whose ``photo`` file field is never signed (flickr.md §5.1)."""
+    unsigned = ("api_sig", "photo") if upload else ("api_sig",)
     parts = [secret]
     for name in sorted(params):
-        if name not in ("api_sig", "photo"):
+        if name not in unsigned:
             parts.append(name)
             parts.append(params[name])
     return hashlib.md5("".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def legacy_valid(secret: str, params: Mapping[str, str], api_sig: str) -> bool:
-    expected = legacy_signature(secret, params)
+def legacy_valid(
+    secret: str, params: Mapping[str, str], api_sig: str, *, upload: bool = False
+) -> bool:
+    expected = legacy_signature(secret, params, upload=upload)
     return hmac.compare_digest(expected.encode(), api_sig.strip().lower().encode("utf-8"))
 
 

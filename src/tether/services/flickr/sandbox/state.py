@@ -63,6 +63,8 @@ _SEED: Final = 20240501
 _FIRST_POSTED: Final = 1_600_000_000
 _FIRST_PHOTO_ID: Final = 50_000_000_000
 _FIRST_UPLOAD_ID: Final = 90_000_000_001
+#: Seconds a frob stays usable; Flickr's lifetime is unconfirmed (flickr.md §6.1), an hour here.
+FROB_LIFETIME: Final = 3600
 
 
 def perms_at_least(have: str, want: str) -> bool:
@@ -75,15 +77,27 @@ def mysql_datetime(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+# ASCII digits only: ``\d`` alone would take other scripts' digits (``٢٠٢٠``).
+_DATE = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$", re.ASCII
+)
+_UNIX = re.compile(r"[0-9]+")
+#: PHP's ``intval`` saturates here: a longer run of digits reads as this.
+_PHP_INT_MAX: Final = 2**63 - 1
 
 
 def parse_date(text: str) -> int | None:
     """A Flickr date argument: Unix seconds or a MySQL datetime (``2008-08-20`` …), as Unix
-    seconds (UTC); ``None`` for anything else (Flickr ignores what it cannot read)."""
+    seconds (UTC); ``None`` for anything else (Flickr ignores what it cannot read).
+
+    Unix seconds are ASCII digits (``"²"`` is no number); a number too large for 64 bits
+    saturates, as PHP reads it, and never reaches ``int()`` whole (Python refuses to convert
+    more than 4,300 digits).
+    """
     text = text.strip()
-    if text.isdigit():
-        return int(text)
+    if _UNIX.fullmatch(text):
+        digits = text.lstrip("0")
+        return _PHP_INT_MAX if len(digits) > 19 else min(int(digits or "0"), _PHP_INT_MAX)
     m = _DATE.match(text)
     if m is None:
         return None
@@ -239,6 +253,11 @@ class Frob:
     status: str = "pending"  # pending | approved | denied
     perms: str | None = None  # requested on the login page, then granted
 
+    def usable(self, now: float, api_key: str | None = None) -> bool:
+        """Not expired (``FROB_LIFETIME``), and ``api_key``'s when one is given: the one rule
+        of the login page, ``flickr.auth.getToken`` and the control API."""
+        return (api_key is None or self.api_key == api_key) and now - self.created <= FROB_LIFETIME
+
 
 @dataclass(eq=False)
 class RequestToken:
@@ -363,6 +382,7 @@ class FlickrState:
     next_photo_id: int = _FIRST_UPLOAD_ID
     next_ticket_id: int = 1000
 
+    #: Every user by NSID, the one table methods and pages look people up in.
     users: dict[str, User] = field(default_factory=lambda: {u.nsid: u for u in USERS})
 
     # -- construction ---------------------------------------------------------------------

@@ -4,8 +4,10 @@ bytes for an existing one, and the answer element.
 Invariants:
 - Called only after the request passed every check (auth, ``write`` permission, a non-empty
   ``photo`` part); the only codes raised here are the upload-specific ones (3, 9).
-- The photo's bytes are never kept: a photo records the size and the SHA-1 and MD5 of what
-  arrived, which ``flickr.photos.getInfo`` reports in its ``<upload>`` element.
+- The photo's bytes are never kept: a photo records the size and the SHA-1 of what arrived,
+  which ``flickr.photos.getInfo`` reports in its ``<upload>`` element.
+- ``dedup_check`` knows each photo by the SHA-1 of its current bytes only: a replace forgets
+  the bytes it replaced, so uploading them again is no duplicate.
 - An async upload (``async=1``) is answered with a ticket; its photo exists at once unless the
   ticket is one set to fail, whose photo never appears.
 """
@@ -98,6 +100,8 @@ def replace_photo(
         raise MethodError(3, "General upload failure")
     # Only the image changes, not title, tags or description (the seed says so), although
     # flickrapi 2.4 sends a title with every replace.
+    if p.sha1 is not None and state.uploaded_sha1.get((owner, p.sha1)) == p.id:
+        del state.uploaded_sha1[(owner, p.sha1)]
     p.size, p.sha1 = file.size, file.sha1
     p.secret = state.new_photo_secret()
     p.originalsecret = state.new_photo_secret()

@@ -10,6 +10,7 @@
     │   ├── TimeoutError            connect or read timed out
     │   └── ConnectionLost          the connection dropped mid-exchange (reset, truncated body)
     ├── ProtocolError               the server answered something we cannot understand
+    │   └── ResponseTooLarge        the answer is over the size limit (not read past it)
     └── APIError                    the service answered with an error
         ├── AuthError               bad or expired credentials, signature refused
         ├── PermissionDenied        authenticated, but not allowed
@@ -59,6 +60,18 @@ class ConnectionLost(TransportError):
 
 class ProtocolError(TetherError):
     """The server's answer is malformed: not the format promised, truncated, hostile."""
+
+
+class ResponseTooLarge(ProtocolError):
+    """The answer is larger than the configured limit; it was not read past the limit.
+
+    Attributes:
+        limit: the limit in bytes that was exceeded.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class APIError(TetherError):

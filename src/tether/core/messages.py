@@ -39,6 +39,11 @@ class Request:
     idempotent: bool | None = None  # None: derived from the method
     # Free-form tag for logs and errors: "ovh GET /me", never secret.
     label: str = ""
+    # Per-request overrides of the transport's TransportOptions (None: the transport's value):
+    # the whole-attempt deadline in seconds, and the largest answer read, in bytes (a method
+    # that streams large answers raises it).
+    deadline: float | None = None
+    max_response_bytes: int | None = None
 
     @property
     def is_idempotent(self) -> bool:

@@ -1,5 +1,5 @@
-"""tether.core.xml: the hardened parser refuses every DTD however it is dressed, and parses
-ordinary answers exactly as ElementTree does."""
+"""tether.core.xml: the hardened parser refuses every DTD however it is dressed and every tree
+nested deeper than the limit, and parses ordinary answers exactly as ElementTree does."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tether.core.errors import TetherError
-from tether.core.xml import HostileXML, MalformedXML, fromstring
+from tether.core.errors import ProtocolError, TetherError
+from tether.core.xml import MAX_DEPTH, HostileXML, MalformedXML, XMLTooDeep, fromstring
 
 BOMB = (
     b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
@@ -105,3 +105,32 @@ def test_element_factory_builds_every_element(body: bytes) -> None:
     root = fromstring(body, Tagged)
     assert [type(e) for e in root.iter()] == [Tagged, Tagged, Tagged]
     assert root.find("a/b").shout() == "B"  # type: ignore[union-attr]
+
+
+def _deep(depth: int, name: str = "a") -> str:
+    return f"<{name}>" * depth + f"</{name}>" * depth
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _deep(100_000).encode(),
+        ("<rsp>" + _deep(600) + "</rsp>").encode(),
+        ('<?xml version="1.0" encoding="utf-16"?>' + _deep(2000)).encode("utf-16"),
+    ],
+    ids=["very-deep", "just-too-deep", "utf16-path"],
+)
+def test_deep_trees_are_refused(body: bytes) -> None:
+    with pytest.raises(XMLTooDeep, match=f"deeper than {MAX_DEPTH} levels") as info:
+        fromstring(body)
+    # Callers that map HostileXML (Flickr's parser) and ProtocolError both see it.
+    assert isinstance(info.value, HostileXML) and isinstance(info.value, ProtocolError)
+
+
+def test_depth_limit_is_exact() -> None:
+    assert fromstring(_deep(MAX_DEPTH).encode()).tag == "a"
+    with pytest.raises(XMLTooDeep):
+        fromstring(_deep(MAX_DEPTH + 1).encode())
+    # Self-closing leaves, comments and attributes with "<"-free text count as they are.
+    wide = "<rsp>" + '<photo id="1" title="x &lt; y"/><!-- c -->' * 3000 + "</rsp>"
+    assert len(fromstring(wide.encode())) == 3000

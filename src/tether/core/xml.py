@@ -1,6 +1,7 @@
 """Hardened XML parsing for every service that answers in XML (Flickr today, Ipernity next).
 
-``fromstring(body)`` gives an ElementTree root, or raises ``HostileXML`` / ``MalformedXML``.
+``fromstring(body)`` gives an ElementTree root, or raises ``HostileXML`` (``XMLTooDeep`` among
+them) / ``MalformedXML``.
 
 Invariants:
 - No DTD is ever accepted, so no entity is ever declared: no billion laughs, no quadratic
@@ -16,6 +17,14 @@ Invariants:
   holding a NUL byte (which every UTF-16/32 XML document does: ``<`` is ``3C 00``) is not
   taken by the fast path either; it goes to defusedxml, which sees a DTD in any encoding.
   Every API we talk to answers in UTF-8, where NUL is not allowed in XML at all.
+- No tree deeper than ``MAX_DEPTH`` (512) elements is returned: code that walks it recursively
+  (``XMLNode``, ``ET.tostring``, a user's printer) could otherwise end in ``RecursionError``.
+  expat and the C ``TreeBuilder`` build any depth without recursing, so the depth is checked on
+  the tree, and only when it could be too deep: a level takes seven bytes (``<a>``, ``</a>``),
+  and every element but the innermost of a chain has children, so an end tag ``</`` (only a
+  comment or CDATA can hold more ``</``, which only makes the bound looser). A short body, or
+  one with fewer ``</`` than the limit, is never walked. The walk goes level by level (a list
+  per level, no recursion), one step per element.
 """
 
 from __future__ import annotations
@@ -26,8 +35,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from tether.core.errors import TetherError
+from tether.core.jsonparse import MAX_DEPTH, NestingTooDeep
 
-__all__ = ["HostileXML", "MalformedXML", "fromstring"]
+__all__ = ["MAX_DEPTH", "HostileXML", "MalformedXML", "XMLTooDeep", "fromstring"]
 
 
 class HostileXML(TetherError):
@@ -38,18 +48,47 @@ class MalformedXML(TetherError):
     """The answer is not well-formed UTF-8 XML."""
 
 
-def fromstring(body: bytes, element_factory: type[ET.Element] | None = None) -> ET.Element:
+class XMLTooDeep(HostileXML, NestingTooDeep):
+    """Elements nested deeper than the limit: refused (no API answer nests that deep)."""
+
+
+def fromstring(
+    body: bytes, element_factory: type[ET.Element] | None = None, *, max_depth: int = MAX_DEPTH
+) -> ET.Element:
     """The root element of ``body``.
 
     Args:
         body: the document.
         element_factory: an ``Element`` subclass to build the tree from (a service may give
             its elements methods its users were promised).
+        max_depth: deepest nesting of elements accepted (the root is level 1).
 
     Raises:
         HostileXML: the document has a DTD.
+        XMLTooDeep: elements nest deeper than ``max_depth`` (also a ``HostileXML``).
         MalformedXML: it is not well-formed (the message has the parser's reason and place).
     """
+    root = _parse(body, element_factory)
+    # UTF-16/32 bodies (they hold NUL) spell "</" with NULs between: count "<" for them.
+    end_tag = b"<" if b"\x00" in body else b"</"
+    if len(body) > 7 * max_depth and body.count(end_tag) >= max_depth:
+        _check_depth(root, max_depth)
+    return root
+
+
+def _check_depth(root: ET.Element, max_depth: int) -> None:
+    level = [root]
+    for _ in range(max_depth):
+        level = [child for element in level for child in element]
+        if not level:
+            return
+    raise XMLTooDeep(
+        f"refused an XML document whose elements nest deeper than {max_depth} levels (no real "
+        "API answer nests that deep: check the endpoint URL and any proxy in between)"
+    )
+
+
+def _parse(body: bytes, element_factory: type[ET.Element] | None) -> ET.Element:
     target = ET.TreeBuilder(element_factory=element_factory)
     try:
         if b"<!DOCTYPE" in body or b"\x00" in body:

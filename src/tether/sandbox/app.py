@@ -20,9 +20,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -31,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from tether.sandbox.connections import ConnectionRegistry
+from tether.sandbox.control_api import json_object, parse_json
 from tether.sandbox.faults import FaultBook, FaultInjector, FaultSpecError
 from tether.sandbox.registry import SERVICES, Emulator, ServiceModule, load
 
@@ -46,16 +44,6 @@ def root_url(request: Request) -> str:
         server = request.scope.get("server") or ("127.0.0.1", None)
         host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
     return f"{request.url.scheme}://{host}"
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise HTTPException(400, "request body is not valid JSON") from None
 
 
 def create_app() -> Starlette:
@@ -88,6 +76,7 @@ def create_app() -> Starlette:
         return JSONResponse({name: m.credentials(root) for name, m in modules.items()})
 
     async def reset(request: Request) -> Response:
+        await json_object(request, fields=())  # no body, or {}: a typo must not pass unseen
         for emulator in emulators.values():
             emulator.reset()
         book.clear()
@@ -99,7 +88,7 @@ def create_app() -> Starlette:
         if request.method == "DELETE":
             book.clear()
             return JSONResponse({"faults": []})
-        body = await _json_body(request)
+        body = parse_json(await request.body())
         specs = body if isinstance(body, list) else [body]
         try:
             # Validate all before adding any, so a bad list changes nothing.

@@ -86,13 +86,39 @@ class Fault:
         }
 
 
-def _number(spec: Mapping[str, Any], name: str, *, minimum: float = 0.0) -> float | None:
+#: Largest latency a spec may add (an hour): beyond any client timeout, short of an overflow.
+MAX_LATENCY_MS = 3_600_000.0
+#: Largest rate (calls per second) or burst a rate limit may allow, and largest count.
+MAX_RATE = 1e6
+MAX_COUNT = 10**9
+
+
+def _number(
+    spec: Mapping[str, Any], name: str, *, minimum: float = 0.0, maximum: float
+) -> float | None:
     value = spec.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise FaultSpecError(f"{name} must be a number >= {minimum:g}, got {value!r}")
+    # NaN compares false with everything and Infinity is no JSON number: both refused here, as
+    # a stored one would fail every later answer (and asyncio.sleep) on this path.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not minimum <= value <= maximum
+    ):
+        raise FaultSpecError(
+            f"{name} must be a number in {minimum:.15g}..{maximum:.15g}, got {_show(value)}"
+        )
     return float(value)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "an array"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return "an integer of more than 30 digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def parse_fault(spec: object, fault_id: int, services: frozenset[str]) -> Fault:
@@ -107,8 +133,10 @@ def parse_fault(spec: object, fault_id: int, services: frozenset[str]) -> Fault:
     if unknown:
         raise FaultSpecError(f"unknown fault field(s): {', '.join(unknown)}")
     service = spec.get("service")
-    if service is not None and service not in services:
-        raise FaultSpecError(f"unknown service {service!r} (known: {', '.join(sorted(services))})")
+    if service is not None and (not isinstance(service, str) or service not in services):
+        raise FaultSpecError(
+            f"service must be one of {', '.join(sorted(services))}, got {_show(service)}"
+        )
     prefix = spec.get("path_prefix")
     if prefix is not None and (not isinstance(prefix, str) or not prefix.startswith("/")):
         raise FaultSpecError("path_prefix must be a path starting with '/'")
@@ -116,24 +144,26 @@ def parse_fault(spec: object, fault_id: int, services: frozenset[str]) -> Fault:
     if status is not None and (
         isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599
     ):
-        raise FaultSpecError(f"status must be an integer in 200..599, got {status!r}")
+        raise FaultSpecError(f"status must be an integer in 200..599, got {_show(status)}")
     drop = spec.get("drop")
     if drop is not None and drop not in ("before", "mid"):
-        raise FaultSpecError(f"drop must be 'before' or 'mid', got {drop!r}")
+        raise FaultSpecError(f"drop must be 'before' or 'mid', got {_show(drop)}")
     count = spec.get("count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise FaultSpecError(f"count must be a positive integer, got {count!r}")
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT
+    ):
+        raise FaultSpecError(f"count must be an integer in 1..{MAX_COUNT}, got {_show(count)}")
     rate = None
     if spec.get("rate_limit") is not None:
         limit = spec["rate_limit"]
         if not isinstance(limit, dict) or set(limit) - {"per_second", "burst"}:
             raise FaultSpecError("rate_limit must be {'per_second': x, 'burst': n}")
-        per_second = _number(limit, "per_second", minimum=1e-6)
+        per_second = _number(limit, "per_second", minimum=1e-6, maximum=MAX_RATE)
         if per_second is None:
             raise FaultSpecError("rate_limit.per_second is required")
-        burst = _number(limit, "burst", minimum=1.0)
+        burst = _number(limit, "burst", minimum=1.0, maximum=MAX_RATE)
         rate = (per_second, burst if burst is not None else 1.0)
-    latency = _number(spec, "latency_ms") or 0.0
+    latency = _number(spec, "latency_ms", maximum=MAX_LATENCY_MS) or 0.0
     if not (latency or status or drop or rate):
         raise FaultSpecError("a fault needs latency_ms, status, drop or rate_limit")
     return Fault(fault_id, service, prefix, latency, status, drop, count, rate)

@@ -8,14 +8,21 @@ Invariants:
 - ``stop()`` returns only once the server thread has finished (or raises if it would not),
   and closes the listening socket; a stopped Sandbox can be started again (on a new port if
   it was created with ``port=0``).
+- ``tls=True`` serves HTTPS with a certificate of a throwaway CA kept in ``tls_dir`` (default:
+  a private temporary folder, removed by ``stop()``); ``ca_path`` names the CA file clients
+  must trust, and control requests trust exactly that CA.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import shutil
+import ssl
+import tempfile
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +48,8 @@ class Sandbox:
     Args:
         host: address to listen on (loopback by default).
         port: TCP port; 0 (default) picks a free one.
+        tls: serve HTTPS (``url`` is ``https://…``; trust ``ca_path``).
+        tls_dir: folder of the CA for ``tls`` (default: a temporary one, removed on stop).
 
     Use as a context manager, or call ``start()`` / ``stop()``::
 
@@ -49,9 +58,20 @@ class Sandbox:
             ...
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: bool = False,
+        tls_dir: str | Path | None = None,
+    ) -> None:
         self.host = host
         self.port = port
+        self.tls = tls
+        self._tls_dir = None if tls_dir is None else Path(tls_dir)
+        self._own_tls_dir: Path | None = None
+        self._ca_path: Path | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
@@ -70,15 +90,19 @@ class Sandbox:
             return self
         try:
             from tether.sandbox.app import create_app
-            from tether.sandbox.server import bind, build_server, url_for
+            from tether.sandbox.server import bind, url_for
         except ImportError as err:  # pragma: no cover - depends on the installed extras
             raise SandboxError(
                 f"the sandbox needs Starlette and uvicorn ({err}); "
                 "install them with: pip install 'tether[sandbox]'"
             ) from err
         sock = bind(self.host, self.port)
-        # log_config=None: a library must not reconfigure its host's logging.
-        server = build_server(create_app(), log_config=None)
+        try:
+            server, ca_path = self._build(create_app())
+        except BaseException:
+            sock.close()
+            self._drop_tls_dir()
+            raise
         thread = threading.Thread(
             target=server.run,
             kwargs={"sockets": [sock]},
@@ -92,11 +116,30 @@ class Sandbox:
                 server.should_exit = True
                 thread.join(_STOP_TIMEOUT)
                 sock.close()
+                self._drop_tls_dir()
                 raise SandboxError("the sandbox server did not start")
             time.sleep(0.002)
         self._server, self._thread, self._sock = server, thread, sock
-        self._url = url_for(sock)
+        self._ca_path = ca_path
+        self._url = url_for(sock, "https" if self.tls else "http")
         return self
+
+    def _build(self, app: Any) -> tuple[uvicorn.Server, Path | None]:
+        from tether.sandbox.server import build_server, tls_server_file
+
+        # log_config=None: a library must not reconfigure its host's logging.
+        if not self.tls:
+            return build_server(app, log_config=None), None
+        folder = self._tls_dir
+        if folder is None:
+            folder = self._own_tls_dir = Path(tempfile.mkdtemp(prefix="tether-sandbox-tls-"))
+        with tls_server_file(self.host, folder) as (certfile, ca_path):
+            return build_server(app, log_config=None, ssl_certfile=certfile), ca_path
+
+    def _drop_tls_dir(self) -> None:
+        if self._own_tls_dir is not None:
+            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
+            self._own_tls_dir = None
 
     def stop(self) -> None:
         """Stop the server and wait for its thread (no-op if not running).
@@ -116,6 +159,8 @@ class Sandbox:
             sock.close()
         self._server = self._thread = self._sock = None
         self._url = None
+        self._ca_path = None
+        self._drop_tls_dir()
         if thread.is_alive():  # pragma: no cover
             raise SandboxError("the sandbox server thread did not stop")
 
@@ -162,6 +207,20 @@ class Sandbox:
             raise SandboxError(str(err.args[0])) from None
         return f"{self.url}{spec.mount}{spec.api_path}"
 
+    @property
+    def ca_path(self) -> str:
+        """The CA file a client must trust to reach a ``tls=True`` sandbox (its value for
+        ``TETHER_SANDBOX_CA`` or a transport's ``ca_certs``).
+
+        Raises:
+            SandboxError: not running, or not serving TLS.
+        """
+        if self._url is None:
+            raise SandboxError("the sandbox is not running; call start() first")
+        if self._ca_path is None:
+            raise SandboxError("this sandbox serves plain HTTP: create it with Sandbox(tls=True)")
+        return str(self._ca_path)
+
     # -- control API ----------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
@@ -172,7 +231,12 @@ class Sandbox:
         """
         root = self.url
         hostport = root.split("://", 1)[1]
-        conn = http.client.HTTPConnection(hostport, timeout=10)
+        conn: http.client.HTTPConnection
+        if self._ca_path is not None:
+            context = ssl.create_default_context(cafile=str(self._ca_path))
+            conn = http.client.HTTPSConnection(hostport, timeout=10, context=context)
+        else:
+            conn = http.client.HTTPConnection(hostport, timeout=10)
         payload = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if payload is not None else {}
         try:

@@ -7,13 +7,17 @@ Invariants:
 - uvicorn runs with our connection-recording protocol (``connections.protocol_class``), without
   proxy-header rewriting, lifespan or websockets, and with access logs off (requests carry
   signatures and tokens that must not end up in logs).
+- With TLS, the server certificate is loaded (``Config.load``) before ``build_server`` returns,
+  so its key file can be removed at once (``tether.sandbox.tls``); a TLS server's URLs say
+  ``https``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tether.sandbox.registry import SERVICES
@@ -43,22 +47,26 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_for(sock: socket.socket) -> str:
+def url_for(sock: socket.socket, scheme: str = "http") -> str:
     """Root URL (no trailing slash) of a bound socket, for clients on this machine."""
     host, port = sock.getsockname()[:2]
     if host in ("0.0.0.0", ""):
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-def build_server(app: Starlette, *, log_config: Any = _UVICORN_DEFAULT) -> uvicorn.Server:
+def build_server(
+    app: Starlette, *, log_config: Any = _UVICORN_DEFAULT, ssl_certfile: str | None = None
+) -> uvicorn.Server:
     """A uvicorn server for ``app`` (made by ``tether.sandbox.app.create_app``).
 
     Args:
         app: the combined app.
         log_config: passed to uvicorn; ``None`` leaves the process's logging untouched.
+        ssl_certfile: serve HTTPS with the key and certificate chain in this file (read
+            before this returns: the file may be removed afterwards).
     """
     import uvicorn
 
@@ -76,32 +84,66 @@ def build_server(app: Starlette, *, log_config: Any = _UVICORN_DEFAULT) -> uvico
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=1,
+        ssl_certfile=ssl_certfile,
         **extra,
     )
+    if ssl_certfile is not None:
+        config.load()
     return uvicorn.Server(config)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, out: Callable[[str], object] = print) -> None:
+@contextlib.contextmanager
+def tls_server_file(host: str, folder: Path | None) -> Iterator[tuple[str, Path]]:
+    """``(key and chain file, CA file)`` for a TLS sandbox on ``host``: the CA of ``folder``
+    (default: the per-user one), made if needed; the key file is removed when the block ends."""
+    from tether.sandbox import tls
+
+    folder = tls.default_dir() if folder is None else folder
+    ca = tls.load_ca(folder)
+    with tls.server_cert_file(ca, folder, [host]) as certfile:
+        yield certfile, folder / tls.CA_FILE
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    out: Callable[[str], object] = print,
+    *,
+    tls: bool = False,
+    tls_dir: Path | None = None,
+) -> None:
     """Run the sandbox in the foreground until Ctrl-C.
 
     Args:
         host: address to listen on (loopback by default; the sandbox hands out its secrets).
         port: TCP port (0: any free port).
         out: where the base URLs and the credentials endpoint are reported.
+        tls: serve HTTPS with a certificate of the sandbox's own CA (``tether.sandbox.tls``).
+        tls_dir: where that CA is kept (default: the per-user folder).
 
     Raises:
         OSError: the address cannot be bound (port in use …).
+        ConfigError: the TLS folder cannot be used.
     """
     from tether.sandbox.app import create_app
 
     app = create_app()
     sock = bind(host, port)
     try:
-        root = url_for(sock)
-        server = build_server(app)
+        with contextlib.ExitStack() as stack:
+            ca_file = None
+            certfile = None
+            if tls:
+                certfile, ca_file = stack.enter_context(tls_server_file(host, tls_dir))
+            root = url_for(sock, "https" if tls else "http")
+            server = build_server(app, ssl_certfile=certfile)
         for spec in SERVICES:
             out(f"{spec.name}: {root}{spec.mount}{spec.api_path}")
         out(f"credentials: {root}/_sandbox/credentials")
+        out("Send tether clients here with:")
+        out(f"  export TETHER_SANDBOX={root}")
+        if ca_file is not None:
+            out(f"  export TETHER_SANDBOX_CA={ca_file}")
         out("Press Ctrl-C to stop.")
         # uvicorn re-raises the SIGINT it handled once it has shut down cleanly.
         with contextlib.suppress(KeyboardInterrupt):

@@ -5,17 +5,20 @@ Invariants:
   blowup) and external entities are refused, so a hostile or compromised endpoint cannot
   exhaust memory or read local files. Any parse failure is a ``FlickrProtocolError`` naming
   the call.
+- Nesting is bounded in every parsed format (``MAX_DEPTH``, 512 levels): ``tether.core.xml``
+  refuses deeper trees and ``tether.core.jsonparse`` deeper JSON, so no answer ends in
+  ``RecursionError``; ``XMLNode`` is built without recursion all the same.
 - ``stat="fail"`` becomes the ``FlickrError`` subclass for its code; unparsed formats are never
   checked (the seed's promise).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from tether.core import jsonparse
 from tether.core import xml as hardened
 from tether.services.flickr.errors import FlickrProtocolError, error_for
 
@@ -86,7 +89,9 @@ def parse_json(body: bytes, method: str) -> dict[str, Any]:
     if m:
         text = m.group(1)
     try:
-        data = json.loads(text)
+        data = jsonparse.loads(text, method)
+    except jsonparse.NestingTooDeep as e:
+        raise FlickrProtocolError(str(e)) from None
     except ValueError as e:
         raise FlickrProtocolError(f"{method}: the answer is not JSON ({e})") from None
     if not isinstance(data, dict):
@@ -119,10 +124,16 @@ class XMLNode:
 
     @classmethod
     def from_element(cls, el: ET.Element) -> XMLNode:
-        node = cls(el.tag, dict(el.attrib), el.text or "")
-        for child in el:
-            node._children.setdefault(child.tag, []).append(cls.from_element(child))
-        return node
+        root = cls(el.tag, dict(el.attrib), el.text or "")
+        # Iterative (a work list), so no depth of tree can exhaust the stack.
+        pending = [(root, el)]
+        while pending:
+            node, element = pending.pop()
+            for child in element:
+                child_node = cls(child.tag, dict(child.attrib), child.text or "")
+                node._children.setdefault(child.tag, []).append(child_node)
+                pending.append((child_node, child))
+        return root
 
     def children(self, name: str) -> list[XMLNode]:
         return self._children.get(name, [])

@@ -24,8 +24,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,33 +32,46 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tether.sandbox.control_api import control_app, json_object
+from tether.sandbox.control_api import (
+    MAX_COUNT,
+    MAX_SKEW,
+    bad,
+    boolean,
+    control_app,
+    integer,
+    json_object,
+    number,
+    show,
+    string,
+)
 from tether.services.flickr.sandbox.login import PERM_LEVELS, is_web_url
 from tether.services.flickr.sandbox.state import API_KEY
 
 if TYPE_CHECKING:
     from tether.services.flickr.sandbox.app import FlickrEmulator
 
-
-def _int(body: Mapping[str, Any], name: str, default: int, minimum: int = 0) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise HTTPException(400, f"{name} must be an integer >= {minimum}")
-    return value
+#: Flickr's error codes are small integers; a transient failure takes any of them.
+MAX_ERROR_CODE = 9999
+#: Polls an async upload may take: more would only make a test wait for nothing.
+MAX_TICKET_POLLS = 10_000
 
 
 def build_control(em: FlickrEmulator) -> Starlette:
     """The control app of ``em``."""
 
     async def approve(request: Request) -> Response:
-        body = await json_object(request)
+        body = await json_object(request, fields=("frob", "oauth_token", "perms", "deny"))
         perms = body.get("perms")
-        if perms is not None and perms not in PERM_LEVELS:
-            raise HTTPException(400, "perms must be read, write or delete")
-        deny = bool(body.get("deny"))
+        if perms is not None and (not isinstance(perms, str) or perms not in PERM_LEVELS):
+            raise bad(f"perms must be read, write or delete, got {show(perms)}")
+        deny = boolean(body, "deny", False)
+        frob_value = string(body, "frob", None)
+        token_value = string(body, "oauth_token", None)
+        if (frob_value is None) == (token_value is None):
+            raise bad("give exactly one of frob and oauth_token (a string)")
         state = em.state
-        if "frob" in body:
-            frob = state.frobs.get(str(body["frob"]))
+        if frob_value is not None:
+            frob = state.frobs.get(frob_value)
             if frob is None or not frob.usable(em.now()):
                 raise HTTPException(404, "unknown or expired frob")
             if frob.status != "pending":
@@ -69,82 +81,87 @@ def build_control(em: FlickrEmulator) -> Starlette:
                 return JSONResponse({"frob": frob.value, "approved": False})
             frob.status, frob.perms = "approved", perms or frob.perms or "delete"
             return JSONResponse({"frob": frob.value, "approved": True, "perms": frob.perms})
-        if "oauth_token" in body:
-            rt = state.request_tokens.get(str(body["oauth_token"]))
-            if rt is None or not em.login.request_token_usable(rt):
-                raise HTTPException(404, "unknown or expired request token")
-            if rt.status != "pending":
-                raise HTTPException(409, f"request token already {rt.status}")
-            if deny:
-                rt.status = "denied"
-                return JSONResponse({"oauth_token": rt.value, "approved": False})
-            # Without a visit to the page nobody was asked anything: grant the most, so that
-            # whatever the client goes on to call is allowed.
-            granted = perms or rt.perms or "delete"
-            verifier = em.login.approve_request_token(rt, granted)
-            return JSONResponse(
-                {
-                    "oauth_token": rt.value,
-                    "approved": True,
-                    "perms": granted,
-                    "oauth_verifier": verifier,
-                }
-            )
-        raise HTTPException(400, "give a frob or an oauth_token")
+        rt = state.request_tokens.get(token_value)
+        if rt is None or not em.login.request_token_usable(rt):
+            raise HTTPException(404, "unknown or expired request token")
+        if rt.status != "pending":
+            raise HTTPException(409, f"request token already {rt.status}")
+        if deny:
+            rt.status = "denied"
+            return JSONResponse({"oauth_token": rt.value, "approved": False})
+        # Without a visit to the page nobody was asked anything: grant the most, so that
+        # whatever the client goes on to call is allowed.
+        granted = perms or rt.perms or "delete"
+        verifier = em.login.approve_request_token(rt, granted)
+        return JSONResponse(
+            {
+                "oauth_token": rt.value,
+                "approved": True,
+                "perms": granted,
+                "oauth_verifier": verifier,
+            }
+        )
 
     async def revoke(request: Request) -> Response:
-        token = str((await json_object(request)).get("token", ""))
+        token = string(await json_object(request, fields=("token",)), "token")
         if em.state.tokens.pop(token, None) is None:
             raise HTTPException(404, "unknown token")
         return JSONResponse({"revoked": True})
 
     async def quota(request: Request) -> Response:
         if request.method == "POST":
-            body = await json_object(request)
-            em.settings.quota_per_hour = _int(body, "per_hour", em.settings.quota_per_hour)
+            body = await json_object(request, fields=("per_hour",))
+            em.settings.quota_per_hour = integer(
+                body, "per_hour", em.settings.quota_per_hour, minimum=0, maximum=MAX_COUNT
+            )
         return JSONResponse({"per_hour": em.settings.quota_per_hour, "used": em.quota_used()})
 
     async def transient(request: Request) -> Response:
-        body = await json_object(request)
-        em.settings.transient_code = _int(body, "code", 105)
-        em.settings.transient_left = _int(body, "count", 1)
+        body = await json_object(request, fields=("code", "count"))
+        # Both checked before either is stored: a refused body changes nothing.
+        code = integer(body, "code", 105, minimum=0, maximum=MAX_ERROR_CODE)
+        count = integer(body, "count", 1, minimum=0, maximum=MAX_COUNT)
+        em.settings.transient_code, em.settings.transient_left = code, count
         return JSONResponse(
             {"code": em.settings.transient_code, "count": em.settings.transient_left}
         )
 
     async def service(request: Request) -> Response:
         if request.method == "POST":
-            available = (await json_object(request)).get("available", True)
-            if not isinstance(available, bool):
-                raise HTTPException(400, "available must be true or false")
-            em.settings.available = available
+            body = await json_object(request, fields=("available",))
+            em.settings.available = boolean(body, "available", True)
         return JSONResponse({"available": em.settings.available})
 
     async def clock(request: Request) -> Response:
         if request.method == "POST":
-            skew = (await json_object(request)).get("skew", 0)
-            if isinstance(skew, bool) or not isinstance(skew, int | float):
-                raise HTTPException(400, "skew must be a number")
-            em.settings.skew = float(skew)
+            body = await json_object(request, fields=("skew",))
+            em.settings.skew = number(body, "skew", 0.0, minimum=-MAX_SKEW, maximum=MAX_SKEW)
         return JSONResponse({"skew": em.settings.skew, "server_time": int(em.now())})
 
     async def tickets(request: Request) -> Response:
         settings = em.settings
         if request.method == "POST":
-            body = await json_object(request)
-            settings.ticket_polls = _int(body, "polls", settings.ticket_polls, 1)
-            settings.failing_tickets = _int(body, "fail_next", settings.failing_tickets)
+            body = await json_object(request, fields=("polls", "fail_next"))
+            polls = integer(
+                body, "polls", settings.ticket_polls, minimum=1, maximum=MAX_TICKET_POLLS
+            )
+            fail_next = integer(body, "fail_next", settings.failing_tickets, minimum=0)
+            settings.ticket_polls, settings.failing_tickets = polls, fail_next
         return JSONResponse({"polls": settings.ticket_polls, "fail_next": settings.failing_tickets})
 
     async def app_settings(request: Request) -> Response:
-        body = await json_object(request) if request.method == "POST" else {}
-        app = em.state.apps.get(str(body.get("api_key", API_KEY)))
+        body = (
+            await json_object(request, fields=("api_key", "callback_url"))
+            if request.method == "POST"
+            else {}
+        )
+        app = em.state.apps.get(string(body, "api_key", API_KEY))
         if app is None:
             raise HTTPException(404, "unknown api_key")
         if "callback_url" in body:
             url = body["callback_url"]
             if url is not None and not (isinstance(url, str) and is_web_url(url)):
-                raise HTTPException(400, "callback_url must be an http(s) URL or null")
+                raise bad(f"callback_url must be an http(s) URL or null, got {show(url)}")
             app.callback_url = url
         return JSONResponse(
             {"api_key": app.key, "title": app.title, "callback_url": app.callback_url}

@@ -44,6 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tether.sandbox import control_api as ctl
 from tether.sandbox.control_api import control_app, json_object
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
@@ -265,7 +266,9 @@ class OvhEmulator:
 
     def _build_control(self) -> Starlette:
         async def validate(request: Request) -> Response:
-            body = await json_object(request)
+            body = await json_object(request, fields=("deny", "expires_in"))
+            deny = ctl.boolean(body, "deny", False)
+            expires_in = ctl.number(body, "expires_in", None, minimum=0, maximum=ctl.MAX_SKEW)
             cred = self.state.credentials_by_ck.get(request.path_params["consumer_key"])
             if cred is None:
                 return JSONResponse({"error": "unknown consumer key"}, status_code=404)
@@ -274,32 +277,25 @@ class OvhEmulator:
                     {"error": f"credential is {cred.status}, not pendingValidation"},
                     status_code=409,
                 )
-            if body.get("deny"):
+            if deny:
                 cred.status = "refused"
             else:
-                expires_in = body.get("expires_in")
-                if expires_in is not None and not isinstance(expires_in, int | float):
-                    return JSONResponse({"error": "expires_in must be a number"}, status_code=400)
                 cred.status = "validated"
                 cred.expiration = None if expires_in is None else self.now() + expires_in
             return JSONResponse(cred.to_json())
 
         async def clock(request: Request) -> Response:
             if request.method == "POST":
-                skew = (await json_object(request)).get("skew", 0)
-                if isinstance(skew, bool) or not isinstance(skew, int | float):
-                    return JSONResponse({"error": "skew must be a number"}, status_code=400)
-                self.skew = float(skew)
+                body = await json_object(request, fields=("skew",))
+                self.skew = ctl.number(
+                    body, "skew", 0.0, minimum=-ctl.MAX_SKEW, maximum=ctl.MAX_SKEW
+                )
             return JSONResponse({"skew": self.skew, "server_time": int(self.now())})
 
         async def oauth2(request: Request) -> Response:
             if request.method == "POST":
-                value = (await json_object(request)).get("expires_in", DEFAULT_EXPIRES_IN)
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    return JSONResponse(
-                        {"error": "expires_in must be a non-negative integer"}, status_code=400
-                    )
-                self.expires_in = value
+                body = await json_object(request, fields=("expires_in",))
+                self.expires_in = ctl.integer(body, "expires_in", DEFAULT_EXPIRES_IN, minimum=0)
             return JSONResponse({"expires_in": self.expires_in})
 
         async def stats(request: Request) -> Response:

@@ -10,6 +10,8 @@ Invariants:
   INVALID_SIGNATURE) → timestamp window (400 QUERY_TIME_OUT) → credential validated (403
   INVALID_CREDENTIAL) → allowed IPs (403) → access rules (403 NOT_GRANTED_CALL) → body shape
   (400) → handler.
+- A body is JSON (RFC 8259: no NaN or Infinity) nested at most ``jsonparse.MAX_DEPTH`` deep, or a
+  400: nothing a client sends can make the emulator answer 500.
 - The signature is verified over the request *exactly as received*: ``scope["raw_path"]`` and
   ``scope["query_string"]`` (never decoded or re-encoded) and the raw body bytes.
 - Handlers are synchronous and run on the server's event-loop thread, so emulator state is
@@ -29,6 +31,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
+from tether.core import jsonparse
 from tether.services.ovh.sandbox.state import Credential, OvhState
 
 #: Accepted distance between ``X-Ovh-Timestamp`` and the emulated server clock, in seconds.
@@ -201,7 +204,13 @@ def check_body(raw: bytes, spec: Mapping[str, Param] | None, op: str) -> dict[st
         body: object = {}
     else:
         try:
-            body = json.loads(raw)
+            # strict: NaN and Infinity are not JSON, and OVH's parser refuses them too.
+            body = jsonparse.loads(raw, strict=True)
+        except jsonparse.NestingTooDeep:
+            raise bad_request(
+                f"Invalid JSON received: nested deeper than {jsonparse.MAX_DEPTH} levels",
+                with_class=False,
+            ) from None
         except (ValueError, UnicodeDecodeError):
             raise bad_request("Invalid JSON received", with_class=False) from None
     if not isinstance(body, dict):

@@ -11,6 +11,17 @@ Three layers:
   (flickr.md §7.1): ``<path>/<api_key>/auth.token``, or ``auth-<username>.token``, with ``path``
   defaulting to ``~/.flickr`` and settable at any time (the seed's ``flickr.token.path = …``).
 
+Where tokens of other servers go. A token is good only at the server that issued it, so
+tokens from anything that is not real Flickr (the sandbox, a proxy or emulator given as
+``rest_url=``) never share a file with real ones: under the default ``~/.flickr`` they live in
+``~/.flickr/<api_key>@<host>:<port>/`` (the ``:`` written ``%3A``, as every name here is
+escaped), e.g. ``~/.flickr/7f3c…a8e3@127.0.0.1%3A8765/oauth.token`` for a sandbox on port
+8765. Real Flickr's paths (``*.flickr.com``, any scheme or port) are unchanged:
+``~/.flickr/<api_key>/``. A ``path`` the user chooses (at construction or later) is laid out
+exactly as FlickrAPI lays it out, ``<path>/<api_key>/``, whatever the server: choosing a
+folder for a server keeps it apart already, and the seed's layout is a promise. The scheme is
+not part of the key: one host and port serve one scheme at a time.
+
 Invariants:
 - A token file is only ever replaced whole: written to a temporary file in the same folder,
   fsync-ed, then ``os.replace``-d over the old one. A crash, a full disk or a failed rename
@@ -32,11 +43,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final, Protocol, overload
+from urllib.parse import urlsplit
 
 from tether.core.errors import ConfigError, UsageError
 
@@ -53,6 +66,8 @@ __all__ = [
     "TokenFile",
     "TokenStore",
 ]
+
+DEFAULT_FLICKR_PATH: Final = "~/.flickr"
 
 # A token is a few hundred bytes at most; anything much larger at a token path is not a token,
 # and reading it whole would be a way to make us allocate without bound.
@@ -156,6 +171,10 @@ class MemoryTokenStore:
 # "\\" and ":" are escaped everywhere (not only on Windows) so a folder of tokens can move
 # between systems and keep its names.
 _UNSAFE_CHARS = frozenset("%/\\:")
+# The common case (an API key, a user name) needs no escaping; finding that out with one
+# regular-expression scan costs a fraction of the character loop (every token read names
+# its file).
+_NEEDS_ESCAPE = re.compile(r"[%/\\:\x00-\x1f\x7f]|^\.")
 
 
 def _escape_name(text: str, what: str) -> str:
@@ -164,6 +183,8 @@ def _escape_name(text: str, what: str) -> str:
     kept, so common names give the same file names FlickrAPI used."""
     if not isinstance(text, str) or not text:
         raise UsageError(f"{what} must be a non-empty string, not {text!r}")
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     out = []
     for i, ch in enumerate(text):
         if ch in _UNSAFE_CHARS or ord(ch) < 0x20 or ord(ch) == 0x7F or (i == 0 and ch == "."):
@@ -444,7 +465,9 @@ class TokenCache:
     """FlickrAPI's on-disk token cache (flickr.md §7.1).
 
     The token lives in ``<path>/<api_key>/auth.token``, or ``auth-<username>.token`` with a
-    username, ``path`` defaulting to ``~/.flickr``. ``path`` can be changed at any time
+    username, ``path`` defaulting to ``~/.flickr``; for a server other than real Flickr
+    (``origin``) and the default path, in ``~/.flickr/<api_key>@<origin>/`` (see the module
+    docstring). ``path`` can be changed at any time
     (``cache.path = …``; through the client also ``flickr.token.path = …``, as the seed
     writes it); it is looked up on every access. ``token`` reads, assigns and ``del``-etes the
     stored token; assigning ``None`` deletes it too.
@@ -458,10 +481,12 @@ class TokenCache:
         api_key: the application's key; names the folder.
         username: keeps tokens of several accounts apart (FlickrAPI's lookup key).
         path: the base folder (``~`` expanded when used).
+        origin: the server the tokens are for, as ``origin_of(rest_url)`` gives it;
+            ``None`` (the default) for real Flickr.
 
     Raises:
-        UsageError: ``api_key`` is empty, or ``username`` is not text (there would be no file
-            to name).
+        UsageError: ``api_key`` is empty, or ``username`` or ``origin`` is not text (there
+            would be no file to name).
     """
 
     def __init__(
@@ -469,13 +494,54 @@ class TokenCache:
         api_key: str,
         username: str | None = None,
         path: str | os.PathLike[str] | None = None,
+        *,
+        origin: str | None = None,
     ) -> None:
         _escape_name(api_key, "the API key")  # fail at construction, not at the first read
         if username:
             _escape_name(username, "the user name")
+        if origin is not None:
+            _escape_name(origin, "the server's origin")
         self.api_key = api_key
         self.username = username or None
-        self.path: str | os.PathLike[str] = path if path is not None else "~/.flickr"
+        self.origin = origin
+        self._path: str | os.PathLike[str] = DEFAULT_FLICKR_PATH
+        self._path_chosen = False
+        self._escaped = ("", "")  # (folder name, escaped), see token_path
+        if path is not None:
+            self.path = path
+
+    @property
+    def path(self) -> str | os.PathLike[str]:
+        """The base folder (default ``~/.flickr``); assigning one makes it the user's choice,
+        laid out ``<path>/<api_key>/`` whatever the ``origin``."""
+        return self._path
+
+    @path.setter
+    def path(self, value: str | os.PathLike[str]) -> None:
+        self._path = value
+        self._path_chosen = True
+
+    @staticmethod
+    def origin_of(url: str) -> str | None:
+        """Which server a REST endpoint is, for keying its tokens: ``None`` for real Flickr
+        (``flickr.com`` and its subdomains), else ``host:port`` (host lower-cased, the port
+        explicit, an IPv6 host in brackets). Never raises: text that is no URL is its own
+        key (no token can come from it anyway)."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+            port = parts.port
+        except ValueError:  # a port out of range or not a number
+            return url or None
+        if not host:
+            return url or None
+        if host == "flickr.com" or host.endswith(".flickr.com"):
+            return None
+        if port is None:
+            port = 443 if parts.scheme.lower() == "https" else 80
+        shown = f"[{host}]" if ":" in host else host
+        return f"{shown}:{port}"
 
     def token_path(self) -> str:
         """The full path of the token file, as it is now."""
@@ -484,9 +550,13 @@ class TokenCache:
             if self.username
             else "auth.token"
         )
-        base = os.path.expanduser(os.fspath(self.path))
-        folder = os.path.join(base, _escape_name(self.api_key, "the API key"))
-        return os.path.join(folder, name)
+        base = os.path.expanduser(os.fspath(self._path))
+        folder = self.api_key
+        if self.origin is not None and not self._path_chosen:
+            folder = f"{self.api_key}@{self.origin}"
+        if self._escaped[0] != folder:  # every read names the file: escape once per name
+            self._escaped = (folder, _escape_name(folder, "the API key"))
+        return os.path.join(base, self._escaped[1], name)
 
     def _file(self) -> TokenFile:
         return TokenFile(self.token_path())
@@ -555,6 +625,7 @@ class LockingTokenCache(TokenCache):
         username: keeps tokens of several accounts apart.
         path: the base folder (default ``~/.flickr``).
         timeout: seconds to wait for another holder before ``LockingError``.
+        origin: the server the tokens are for (``TokenCache.origin_of``); ``None``: Flickr.
     """
 
     def __init__(
@@ -563,8 +634,10 @@ class LockingTokenCache(TokenCache):
         username: str | None = None,
         path: str | os.PathLike[str] | None = None,
         timeout: float = DEFAULT_LOCK_TIMEOUT,
+        *,
+        origin: str | None = None,
     ) -> None:
-        super().__init__(api_key, username, path)
+        super().__init__(api_key, username, path, origin=origin)
         self.timeout = timeout
         # The locks each thread holds, innermost last: release() frees the one acquire() took
         # even if `path` changed in between. Per thread, like filelock's own lock state.

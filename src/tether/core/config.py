@@ -11,7 +11,10 @@ Invariants:
 - A missing file is skipped silently (as python-ovh does); an unreadable or malformed one is a
   ``ConfigError`` naming the file and what to fix.
 - ``None`` means "not given"; an empty string is a given value (python-ovh semantics).
-- Secret values are never shown by ``explain()``; only whether they are set.
+- Secret values are never shown by ``explain()``; only whether they are set. Application /
+  API keys are shown: they identify the application and travel in the clear (OVH's
+  ``X-Ovh-Application`` header, Flickr's ``api_key`` parameter), so a user can tell which one
+  is in use.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tether.core.errors import ConfigError
 from tether.core.redact import REDACTED, is_secret
@@ -34,9 +37,40 @@ class Setting:
     def shown(self) -> str:
         if self.value is None:
             return "(unset)"
+        if self.name in _PUBLIC_KEYS:
+            return self.value
         if is_secret(self.name) or self.name.endswith(("secret", "key", "password", "token")):
-            return REDACTED if self.name != "application_key" else self.value
+            return REDACTED
         return self.value
+
+
+_PUBLIC_KEYS = frozenset({"application_key", "api_key"})
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What ``tether config explain SERVICE`` shows: each setting with its provenance, notes
+    (base URL, where tokens are kept, sandbox) and the configuration problem a client built
+    from it would raise, if any."""
+
+    service: str
+    settings: list[Setting]
+    notes: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+    def lines(self) -> list[str]:
+        rows = [(s.name, s.shown(), s.source) for s in self.settings]
+        out = []
+        if rows:
+            width = max(len(r[0]) for r in rows)
+            vwidth = max(len(r[1]) for r in rows)
+            out = [f"{n:<{width}}  {v:<{vwidth}}  {src}" for n, v, src in rows]
+        if self.notes or self.problem:
+            out.append("")
+        out += self.notes
+        if self.problem:
+            out.append(f"problem: {self.problem}")
+        return out
 
 
 class Source:

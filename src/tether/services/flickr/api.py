@@ -30,7 +30,8 @@ from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
 from tether.core.paging import Walk
 from tether.core.params import form_body
-from tether.core.retry import RetryPolicy, retrying
+from tether.core.redact import redact_url
+from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
 from tether.runtime import make_runtime
 from tether.services.flickr import parse as P
 from tether.services.flickr.errors import (
@@ -53,7 +54,12 @@ from tether.services.flickr.spec import (
     UPLOAD_URL,
     perms_at_least,
 )
-from tether.transport import Timeout, TransportOptions
+from tether.transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Timeout,
+    transport_options,
+)
 
 __all__ = ["AsyncFlickrAPI", "FlickrAPI", "OAuthToken", "SimpleTokenCache"]
 
@@ -64,7 +70,9 @@ class OAuthToken:
 
     token: str
     token_secret: str
-    access_level: str = "read"
+    # "" when unknown (flickrapi's FlickrAccessToken takes it positionally): Flickr then
+    # decides, rather than tether refusing an upload for a token that may well allow it.
+    access_level: str = ""
     fullname: str = ""
     username: str = ""
     user_nsid: str = ""
@@ -95,7 +103,7 @@ class OAuthToken:
         return cls(
             d["oauth_token"],
             d["oauth_token_secret"],
-            d.get("access_level", "read"),
+            d.get("access_level", ""),
             d.get("fullname", ""),
             d.get("username", ""),
             d.get("user_nsid", ""),
@@ -177,6 +185,9 @@ class _BaseFlickr:
         oauth_url: str | None = None,
         timeout: Timeout = (10.0, 300.0),
         proxy: str | None = None,
+        ca_certs: str | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | bool | None = True,
         environ: Mapping[str, str] | None = None,
         transport: Any = None,
@@ -185,6 +196,7 @@ class _BaseFlickr:
     ) -> None:
         environ = os.environ if environ is None else environ
         sandbox = environ.get("TETHER_SANDBOX")
+        ready: OAuthToken | None = None  # the sandbox's own full-permission token
         urls = {
             "rest": rest_url or REST_URL,
             "upload": upload_url or UPLOAD_URL,
@@ -195,7 +207,7 @@ class _BaseFlickr:
         if sandbox:
             from tether.sandbox.client import fetch_credentials
 
-            creds = fetch_credentials(sandbox.rstrip("/"))["flickr"]
+            creds = fetch_credentials(sandbox.rstrip("/"), environ=environ)["flickr"]
             urls = {
                 "rest": creds["rest_url"],
                 "upload": creds["upload_url"],
@@ -205,6 +217,19 @@ class _BaseFlickr:
             }
             if not api_key:
                 api_key, secret = creds["api_key"], creds["secret"]
+            if (
+                api_key == creds["api_key"]
+                and secret == creds["secret"]
+                and creds.get("oauth_token")
+            ):
+                # Only for the sandbox's own application: its ready token is bound to it.
+                ready = OAuthToken(
+                    creds["oauth_token"],
+                    creds.get("oauth_token_secret", ""),
+                    "delete",
+                    username=creds.get("user", {}).get("username", ""),
+                    user_nsid=creds.get("user", {}).get("nsid", ""),
+                )
         if not api_key:
             raise IllegalArgumentException("api_key is required (get one from Flickr)")
         if format not in PARSED_FORMATS and format not in ("json", "rest", "php_serial"):
@@ -221,6 +246,9 @@ class _BaseFlickr:
         self._requested_perms: str | None = None
         self.oauth_token: OAuthToken | None = None
         self._oauth_unsaved = False  # a new token whose saving failed (see _save_oauth_token)
+        # A legacy token and the permissions Flickr's checkToken showed for it: an upload it
+        # cannot make is refused before any byte is sent (see _upload_flow).
+        self._legacy_perms: tuple[str, str] | None = None
         self.token_cache: Any
         if isinstance(token, OAuthToken):
             self.oauth_token = token
@@ -229,11 +257,27 @@ class _BaseFlickr:
             self.token_cache = SimpleTokenCache(token)
         elif not store_token:
             self.token_cache = SimpleTokenCache()
+            self.oauth_token = ready
         else:
             from tether.store import TokenCache
 
-            self.token_cache = TokenCache(api_key, username, path=token_cache_location)
-            self.oauth_token = self._load_oauth_token()
+            # Tokens of any other server than real Flickr sit apart from real ones (keyed by
+            # its host and port, see tether.store.tokens), so a sandbox's token never reaches
+            # Flickr, nor Flickr's a sandbox.
+            self.token_cache = TokenCache(
+                api_key,
+                username,
+                path=token_cache_location,
+                origin=TokenCache.origin_of(urls["rest"]),
+            )
+            if ready is not None and token_cache_location is None:
+                # With TETHER_SANDBOX the sandbox's ready credentials win over whatever a
+                # past login left in the default store (maybe read-only, maybe from another
+                # sandbox): only a token the user gives (token=, or a location of theirs)
+                # beats them. A new login is still saved, apart from real tokens.
+                self.oauth_token = ready
+            else:
+                self.oauth_token = self._load_oauth_token()
         if cache is True:
             from tether.core.cache import SimpleCache
 
@@ -242,13 +286,23 @@ class _BaseFlickr:
             # Not `cache or None`: an empty cache object is falsy (it has a length) and must
             # still be used.
             self.cache = None if cache is None or cache is False else cache
-        self._transport_options = TransportOptions(timeout=timeout, proxy=proxy)
+        self._transport_options = transport_options(
+            timeout=timeout,
+            proxy=proxy,
+            ca_certs=ca_certs,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            environ=environ if sandbox else None,
+        )
         if retry is True:
             self._retry = RetryPolicy()
         elif not retry:
-            self._retry = RetryPolicy(max_attempts=1)
+            self._retry = RetryPolicy(max_attempts=1, max_throttles=0)
         else:
             self._retry = retry
+        from tether.core.ratelimit import Throttle  # the 429 gate: one per client and service
+
+        self._throttle = Throttle()
         self._nonce: Callable[[], str] = lambda: secrets.token_hex(10)
         self._runtime = make_runtime(
             self._is_sync, transport, self._transport_options, browse=browser, prompt=prompt
@@ -408,10 +462,12 @@ class _BaseFlickr:
 
     def _exchange(self, build: Callable[[float], Request], method: str) -> Flow[Response]:
         try:
-            response = yield from retrying(self._retry, build, _is_transient)
+            response = yield from retrying(
+                self._retry, build, _is_transient, throttle=self._throttle
+            )
         except TransportError as e:
             raise FlickrUnavailable(f"{method}: {e}") from e
-        _check_http(response, method)
+        _check_http(response, method, give_up_note(response))
         return response
 
     # --- legacy (frob) authentication, as the seed documents it -------------------------------
@@ -463,12 +519,22 @@ class _BaseFlickr:
             try:
                 rsp = yield from self._auth_flow("flickr.auth.checkToken", {})
                 have = rsp.findtext("auth/perms")
+                if have in PERMS:
+                    self._legacy_perms = (token, have)
                 if perms_at_least(have, perms):
                     return token, None
-            except FlickrAuthError:
-                self.token_cache.forget()
+            except FlickrAuthError as e:
+                # Only a token Flickr rejected is dropped (a wrong secret says nothing about
+                # it); the login below then starts afresh instead of meeting it again.
+                if _token_rejected(e):
+                    self._forget_rejected(legacy=token)
         if auth_callback is False:
-            raise FlickrAuthError("Authentication required and auth_callback=False")
+            raise FlickrAuthError(
+                f"Authentication required for {perms} permission and auth_callback=False: no "
+                "valid cached token; call get_token_part_one() with a callback (or None for the "
+                "browser), or log in with tether login flickr",
+                method="flickr.auth.getFrob",
+            )
         rsp = yield from self._auth_flow("flickr.auth.getFrob", {}, with_token=False)
         frob = rsp.findtext("frob") or ""
         self._frob_perms[frob] = perms
@@ -496,7 +562,10 @@ class _BaseFlickr:
         rsp = yield from self._auth_flow("flickr.auth.getToken", {"frob": frob}, with_token=False)
         token = rsp.findtext("auth/token")
         if not token:
-            raise FlickrProtocolError("flickr.auth.getToken answered without a token")
+            raise FlickrProtocolError(
+                "flickr.auth.getToken answered without a token; start the login again",
+                method="flickr.auth.getToken",
+            )
         self._store(token)
         return str(token)
 
@@ -532,7 +601,11 @@ class _BaseFlickr:
     def _request_token_flow(self, callback: str) -> Flow[None]:
         body = yield from self._oauth_endpoint("request_token", callback=callback)
         if body.get("oauth_callback_confirmed") != "true" or not body.get("oauth_token"):
-            raise FlickrAuthError("Flickr did not confirm the OAuth callback; check the API key")
+            raise FlickrAuthError(
+                "oauth/request_token: Flickr did not confirm the OAuth callback; check the API "
+                "key and secret",
+                method="oauth/request_token",
+            )
         self._request_token = (body["oauth_token"], body.get("oauth_token_secret", ""))
 
     def get_access_token(self, verifier: str) -> Any:
@@ -541,15 +614,24 @@ class _BaseFlickr:
 
     def _access_token_flow(self, verifier: str) -> Flow[OAuthToken]:
         if self._request_token is None:
-            raise FlickrError("no request token: call get_request_token() first")
+            raise FlickrError(
+                "get_access_token(): there is no request token: call get_request_token() and "
+                "auth_url(perms) first"
+            )
         if self._requested_perms is None:
-            raise FlickrError("Requested permissions are unknown: call auth_url(perms) first")
+            raise FlickrError(
+                "get_access_token(): the requested permissions are unknown: call "
+                "auth_url(perms) first"
+            )
         token, token_secret = self._request_token
         body = yield from self._oauth_endpoint(
             "access_token", token=token, token_secret=token_secret, verifier=verifier.strip()
         )
         if not body.get("oauth_token"):
-            raise FlickrAuthError("Flickr answered the access token request without a token")
+            raise FlickrProtocolError(
+                "oauth/access_token: Flickr's answer has no oauth_token; log in again",
+                method="oauth/access_token",
+            )
         self.oauth_token = OAuthToken(
             body["oauth_token"],
             body.get("oauth_token_secret", ""),
@@ -564,7 +646,10 @@ class _BaseFlickr:
 
     def _oauth_endpoint(self, name: str, **oauth: str) -> Flow[dict[str, str]]:
         if not self.secret:
-            raise IllegalArgumentException("OAuth needs the API secret")
+            raise IllegalArgumentException(
+                f"oauth/{name}: OAuth needs the API secret: pass secret= (FLICKR_API_SECRET "
+                "for the tether command)"
+            )
         url = self._urls["oauth"] + name
 
         def build(now: float) -> Request:
@@ -604,7 +689,11 @@ class _BaseFlickr:
                 "flickr.auth.oauth.checkToken",
             )
             rsp = P.parse_etree(response.body, "flickr.auth.oauth.checkToken")
-        except FlickrAuthError:
+        except FlickrAuthError as e:
+            # A token the server rejected is forgotten, on disk too: the login that follows
+            # (authenticate_*) then asks once, and later calls do not meet it again.
+            if _token_rejected(e):
+                self._forget_rejected(oauth=tok)
             return False
         have = rsp.findtext("oauth/perms")
         if have:
@@ -701,6 +790,46 @@ class _BaseFlickr:
             if store is not None:
                 store.delete()
         self.oauth_token = None
+        self._legacy_perms = None
+
+    def _forget_rejected(
+        self, *, oauth: OAuthToken | None = None, legacy: str | None = None
+    ) -> None:
+        """Drop a token the server rejected, in memory and from the store, unless the store
+        holds another one by now (another process logged in meanwhile: that one is kept)."""
+        with self._cache_lock():
+            if legacy is not None and self.token_cache.token == legacy:
+                self.token_cache.forget()
+            store = self._oauth_store()
+            if oauth is not None and store is not None:
+                text = store.get()
+                held = OAuthToken.loads(text) if text else None
+                if held is not None and held.token == oauth.token:
+                    store.delete()
+        if oauth is not None and self.oauth_token is oauth:
+            self.oauth_token = None
+
+    def _refuse_upload_without_write(self, url: str) -> None:
+        """An upload or replace needs write permission: when the token's permissions are
+        known (an ``OAuthToken``'s access level, or what checkToken said of a legacy token)
+        and lower, refuse here, before a byte of the photo is sent. Unknown: Flickr decides."""
+        what = "upload" if url == self._urls["upload"] else "replace"
+        have: str | None
+        if self.oauth_token is not None:
+            have = self.oauth_token.access_level
+        else:
+            seen = self._legacy_perms
+            have = seen[1] if seen is not None and seen[0] == self.token_cache.token else None
+        if have not in PERMS or perms_at_least(have, "write"):
+            return
+        raise FlickrAuthError(
+            f"Error: 99: Insufficient permissions (flickr {what}: the token has {have} "
+            f"permission and {what} needs write; nothing was sent. Log in again with write "
+            "permission: tether login flickr --perms write, or "
+            "authenticate_console(perms='write') / authenticate_via_browser(perms='write') "
+            "in Python)",
+            99,
+        )
 
     # --- walking ---------------------------------------------------------------------------
 
@@ -815,6 +944,7 @@ class _BaseFlickr:
             raise IllegalArgumentException("upload() needs a filename or a fileobj")
         if self.oauth_token is None and not self.token_cache.token:
             raise FlickrAuthError("Authentication is required to upload: authenticate first")
+        self._refuse_upload_without_write(url)
         wait = str(params.pop("async", "0")) in ("1", "True", "true")
         fields = {k: encode_value(k, v) for k, v in params.items() if v is not None}
         if wait:
@@ -903,30 +1033,98 @@ def _is_transient(response: Response) -> bool:
     return code is not None and code in TRANSIENT_CODES
 
 
-def _check_http(response: Response, method: str) -> None:
+#: What an ``oauth_problem`` means and what to do, per step (flickr.md §4.1, §6.4). At the
+#: access-token step the token in play is the request token: "token_rejected" there means the
+#: user denied access, the approval expired, or it was already used -- not a revoked token.
+_OAUTH_HINTS: dict[str, str] = {
+    "signature_invalid": "the signature was refused: check the API secret and token secret",
+    "token_rejected": "the token was refused or revoked: authenticate again",
+    "parameter_absent": "a required OAuth parameter is missing",
+    "nonce_used": "a nonce was reused; retry",
+    "timestamp_refused": "the local clock is off: fix the clock",
+    "consumer_key_unknown": "the API key is unknown: check it",
+}
+_ACCESS_TOKEN_HINTS: dict[str, str] = {
+    "token_rejected": "Flickr refused the login: access was denied on Flickr's page, or the "
+    "approval expired or was already used; log in again (tether login flickr)",
+    "verifier_invalid": "the code (verifier) is wrong: mistyped, or from another login; log in "
+    "again (tether login flickr) and type the code Flickr shows",
+    "parameter_absent": "no code (verifier) was given; log in again (tether login flickr) and "
+    "type the code Flickr shows",
+}
+
+
+def _check_http(response: Response, method: str, note: str = "") -> None:
+    """Raise the error an HTTP status other than 200 means; ``note`` (why tether stopped
+    retrying, ``give_up_note``) ends the message."""
     status = response.status
     if status == 200:
         return
+    tail = f"; {note}" if note else ""
     if status == 401:
         problem = P.parse_form(response.body).get("oauth_problem", "unauthorized")
-        hint = {
-            "signature_invalid": "check the API secret and token secret",
-            "token_rejected": "the token was refused or revoked: authenticate again",
-            "parameter_absent": "a required OAuth parameter is missing",
-            "nonce_used": "a nonce was reused",
-            "timestamp_refused": "the local clock is off",
-        }.get(problem, "authenticate again")
-        raise FlickrAuthError(f"{method}: OAuth refused ({problem}): {hint}", status=401)
+        hint = (_ACCESS_TOKEN_HINTS if method == "oauth/access_token" else {}).get(
+            problem
+        ) or _OAUTH_HINTS.get(problem, "authenticate again")
+        raise FlickrAuthError(
+            f"{method}: OAuth refused ({problem}): {hint}" + tail, status=401, method=method
+        )
     if status == 429:
+        retry_after = _retry_after(response)
+        wait = (
+            f"it asks to wait {retry_after:.0f} s before calling again"
+            if retry_after is not None
+            else "it did not say for how long; Flickr limits each API key to about 3,600 calls "
+            "an hour: wait a few minutes before calling again"
+        )
         raise FlickrRateLimited(
-            f"{method}: the API key's hourly quota is used up; wait before calling again",
+            f"{method}: Flickr refused the call with HTTP 429 Too Many Requests (over the API "
+            f"key's quota of calls); {wait}" + tail,
             status=429,
+            method=method,
+            retry_after=retry_after,
         )
     if status >= 500:
         raise FlickrUnavailable(
-            f"{method}: Flickr failed with HTTP {status}; retry later", status=status
+            f"{method}: Flickr failed with HTTP {status}; retry later" + tail,
+            status=status,
+            method=method,
         )
-    raise FlickrError(f"{method}: Status code {status} received", status=status)
+    if 300 <= status < 400:
+        where = redact_url(response.header("Location") or "nowhere said")
+        raise FlickrProtocolError(
+            f"{method}: Flickr answered HTTP {status}, a redirect to {where}, not an API answer; "
+            "the endpoint URL is probably wrong (check rest_url / upload_url / oauth_url)" + tail,
+            status=status,
+            method=method,
+        )
+    raise FlickrError(
+        f"{method}: Flickr answered HTTP {status}, not an API answer; check the endpoint URL"
+        + tail,
+        status=status,
+        method=method,
+    )
+
+
+def _retry_after(response: Response) -> float | None:
+    """Seconds from ``Retry-After``; an HTTP date is taken relative to the answer's own
+    ``Date`` (the server's clock), so no local clock is read."""
+    value = (response.header("Retry-After") or "").strip()
+    if not value or value.replace(".", "", 1).isdigit():
+        return parse_retry_after(value, 0.0)
+    from email.utils import parsedate_to_datetime  # rare path
+
+    try:
+        now = parsedate_to_datetime(response.header("Date") or "").timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None  # a date with no server clock to measure it against
+    return parse_retry_after(value, now)
+
+
+def _token_rejected(e: FlickrAuthError) -> bool:
+    """Whether Flickr refused the token itself (98, or OAuth's ``token_rejected``), not the
+    signature or the key: only such a token is dead for good."""
+    return e.code == 98 or (e.status == 401 and "(token_rejected)" in str(e))
 
 
 def _check_perms(perms: str) -> None:

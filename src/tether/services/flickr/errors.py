@@ -9,11 +9,23 @@ class FlickrError(core.APIError):
     """Flickr answered ``stat="fail"`` (``code`` holds the number), refused the OAuth
     signature or token (HTTP 401), or a request could not be made sense of.
 
-    ``str(error)`` is ``"Error: <code>: <message>"`` as in FlickrAPI.
+    ``str(error)`` is ``"Error: <code>: <message>"`` as in FlickrAPI for the errors Flickr
+    answered with a code, followed by the call and what to do; ``method`` holds the call.
     """
 
-    def __init__(self, message: str, code: int | None = None, status: int | None = None) -> None:
-        super().__init__(message, service="flickr", status=status, code=code)
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        status: int | None = None,
+        *,
+        method: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, service="flickr", status=status, code=code, retry_after=retry_after
+        )
+        self.method = method
 
 
 class FlickrAuthError(FlickrError, core.AuthError):
@@ -25,7 +37,8 @@ class FlickrNotFound(FlickrError, core.NotFound):
 
 
 class FlickrRateLimited(FlickrError, core.RateLimited):
-    """The API key's quota is used up."""
+    """Flickr refused the call for too many requests (HTTP 429); ``retry_after`` holds the
+    seconds it asked to wait, when it said."""
 
 
 class FlickrUnavailable(FlickrError, core.ServerError):
@@ -46,26 +59,46 @@ class CancelUpload(Exception):
 
 _AUTH_CODES = frozenset({96, 97, 98, 99, 100, 108})
 
+#: What to do about each of Flickr's common codes (flickr.md §4.2); method-specific codes
+#: (below 95) get the generic advice, as their meaning depends on the method.
+_HINTS: dict[int, str] = {
+    0: "Flickr says the service is not currently available: retry later",
+    95: "Flickr requires HTTPS: use an https:// URL",
+    96: "the signature was refused: check the API secret",
+    97: "this call must be signed: give the API secret",
+    98: "the token is invalid, expired or revoked: authenticate again",
+    99: "the token's permissions are too low for this call (or there is none): authenticate "
+    "again with more perms (tether login flickr --perms write)",
+    100: "check the API key",
+    105: "Flickr is temporarily unavailable: retry later",
+    106: "Flickr could not write just now: retry later",
+    108: "the frob is unknown, already used, or access was denied: start the login again",
+    111: "unknown format: use etree, xmlnode, parsed-json, json or rest",
+    112: "no such method; check its name (dots, case)",
+    116: "an argument holds a URL Flickr refuses: remove it",
+}
+
 
 def error_for(code: int, message: str, method: str) -> FlickrError:
-    text = f"Error: {code}: {message}"
-    hint = {
-        96: "check the API secret",
-        97: "this call must be signed: give the secret",
-        98: "the token is invalid, expired or revoked: authenticate again",
-        99: "the token's permissions are too low for this call: authenticate with more perms",
-        100: "check the API key",
-        108: "the frob is unknown or already used: start the login again",
-        112: "no such method; check its name (dots, case)",
-    }.get(code)
-    if hint:
-        text += f" ({method}: {hint})"
+    """The error for Flickr's ``stat="fail"`` answer to ``method``.
+
+    ``code`` below 0 means the answer carried no numeric code: it is then not treated as a
+    Flickr error but as an answer that is not Flickr's (a proxy, a wrong ``rest_url``).
+    """
+    if code < 0:
+        return FlickrProtocolError(
+            f'{method}: the answer is not a Flickr answer (JSON without "stat": "ok" nor '
+            "an error code); check rest_url, or retry later if a proxy is in the way",
+            method=method,
+        )
+    hint = _HINTS.get(code) or "see the method's documentation for this code"
+    text = f"Error: {code}: {message} ({method}: {hint})"
     from tether.services.flickr.spec import TRANSIENT_CODES
 
     if code in _AUTH_CODES:
-        return FlickrAuthError(text, code)
+        return FlickrAuthError(text, code, method=method)
     if code == 112:
-        return FlickrNotFound(text, code)
+        return FlickrNotFound(text, code, method=method)
     if code in TRANSIENT_CODES:
-        return FlickrUnavailable(text, code)
-    return FlickrError(text, code)
+        return FlickrUnavailable(text, code, method=method)
+    return FlickrError(text, code, method=method)

@@ -24,14 +24,22 @@ from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 from tether.auth.ovh import Signer
-from tether.core.config import EnvSource, IniSource, MappingSource, Setting, Settings
-from tether.core.errors import TransportError
+from tether.core import jsonparse
+from tether.core.config import (
+    EnvSource,
+    Explanation,
+    IniSource,
+    MappingSource,
+    Setting,
+    Settings,
+)
+from tether.core.errors import ConfigError, TransportError
 from tether.core.flow import Exclusive, Flow, Now
 from tether.core.messages import Request, Response
 from tether.core.params import unalias
 from tether.core.ratelimit import TokenBucket
 from tether.core.redact import redact_text
-from tether.core.retry import RetryPolicy, parse_retry_after, retrying
+from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
 from tether.runtime import make_runtime
 from tether.services.ovh import errors as E
 from tether.services.ovh.spec import (
@@ -43,7 +51,12 @@ from tether.services.ovh.spec import (
     ENDPOINTS,
     OAUTH2_TOKEN_URLS,
 )
-from tether.transport import Timeout, TransportOptions
+from tether.transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Timeout,
+    transport_options,
+)
 
 __all__ = [
     "API_READ_ONLY",
@@ -53,6 +66,7 @@ __all__ = [
     "Client",
     "ConsumerKeyRequest",
     "RawResponse",
+    "explain",
 ]
 
 T = TypeVar("T")
@@ -117,7 +131,7 @@ class RawResponse:
         return self._response.text()
 
     def json(self) -> Any:
-        return json.loads(self._response.body)
+        return jsonparse.loads(self._response.body, "raw_call json()")
 
     def __repr__(self) -> str:
         return f"<RawResponse [{self.status_code}]>"
@@ -187,6 +201,9 @@ class _BaseClient:
         token_url: str | None = None,
         proxy: str | None = None,
         verify: bool = True,
+        ca_certs: str | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | bool | None = True,
         rate_limit: float | None = None,
         environ: Mapping[str, str] | None = None,
@@ -207,7 +224,7 @@ class _BaseClient:
         )
         sandbox = environ.get("TETHER_SANDBOX")
         if sandbox:
-            _apply_sandbox(settings, sandbox.rstrip("/"))
+            _apply_sandbox(settings, sandbox.rstrip("/"), environ)
 
         ep = settings.resolve("endpoint")
         self._endpoint_name = ep.value
@@ -245,14 +262,25 @@ class _BaseClient:
         self._token_expires_at = 0.0
         self._time_delta: int | None = None
         self._signer_cache: tuple[str, Signer] | None = None
-        self._transport_options = TransportOptions(timeout=timeout, proxy=proxy, verify=verify)
+        self._transport_options = transport_options(
+            timeout=timeout,
+            proxy=proxy,
+            verify=verify,
+            ca_certs=ca_certs,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            environ=environ if sandbox else None,
+        )
         self.timeout = timeout
         if retry is True:
             self._retry = RetryPolicy()
         elif retry is False or retry is None:
-            self._retry = RetryPolicy(max_attempts=1)
+            self._retry = RetryPolicy(max_attempts=1, max_throttles=0)
         else:
             self._retry = retry
+        from tether.core.ratelimit import Throttle  # the 429 gate: one per client and service
+
+        self._throttle = Throttle()
         # OVH asks for fair use (~60 calls/minute per consumer key, python-ovh #81); a client
         # can pace itself instead of collecting 429s.
         self._bucket = (
@@ -285,7 +313,8 @@ class _BaseClient:
         return self._endpoint
 
     def settings(self) -> list[Setting]:
-        """Every setting with the place it came from (argument, variable, file)."""
+        """Every setting with the place it came from (argument, variable, file, sandbox);
+        ``explain()`` does the same without building a client."""
         return self._settings.explain()
 
     def __repr__(self) -> str:
@@ -381,7 +410,7 @@ class _BaseClient:
             return Request("GET", url, headers, label="ovh GET /auth/time")
 
         try:
-            response = yield from retrying(self._retry, build)
+            response = yield from retrying(self._retry, build, throttle=self._throttle)
         except TransportError as e:
             raise E.HTTPError(f"Low HTTP request failed error: {e}") from e
         now = yield Now()
@@ -459,7 +488,9 @@ class _BaseClient:
                 return Request(method, url, headers, body, label=label)
 
             try:
-                response = yield from retrying(self._retry, build, pace=self._bucket)
+                response = yield from retrying(
+                    self._retry, build, pace=self._bucket, throttle=self._throttle
+                )
             except TransportError as e:
                 # python-ovh's HTTPError (also a tether.TransportError); the cause is kept.
                 raise E.HTTPError(
@@ -493,13 +524,14 @@ class _BaseClient:
         if 200 <= response.status < 300 and response.status != 204:
             # The common case, kept to one call; anything odd goes the long way for its message.
             try:
-                return json.loads(response.body)
+                return jsonparse.loads(response.body, where)
             except ValueError:
                 pass
         retry_after = None
         if response.status == 429:
             retry_after = parse_retry_after(response.header("Retry-After"), 0.0)
-        return E.decode(response, where, retry_after)
+        note = give_up_note(response)
+        return E.decode(response, f"{where}; {note}" if note else where, retry_after)
 
     def _consumer_key_flow(
         self,
@@ -556,7 +588,7 @@ class _BaseClient:
         except TransportError as e:
             raise E.OAuth2FailureError(f"OAuth2 failure: token endpoint unreachable: {e}") from e
         try:
-            body = json.loads(response.body)
+            body = jsonparse.loads(response.body, "ovh POST oauth2/token")
         except ValueError:
             body = None
         if response.status != 200 or not isinstance(body, dict):
@@ -688,17 +720,36 @@ def _load_settings(
     return settings
 
 
-def _apply_sandbox(settings: Settings, root: str) -> None:
-    """``TETHER_SANDBOX``: every call goes to the sandbox; its test credentials fill the gaps."""
+def _apply_sandbox(settings: Settings, root: str, environ: Mapping[str, str]) -> None:
+    """``TETHER_SANDBOX``: every call goes to the sandbox; its test credentials fill the gaps.
+
+    Raises:
+        InvalidConfiguration: a consumer key or application secret is configured without an
+            application key (see below); ``ConfigError`` when no sandbox answers at ``root``.
+    """
     from tether.sandbox.client import fetch_credentials
 
-    creds = fetch_credentials(root)["ovh"]
+    creds = fetch_credentials(root, environ=environ)["ovh"]
     src = f"sandbox {root} (TETHER_SANDBOX)"
     settings.override("endpoint", creds["base_url"], src)
     settings.override("token_url", creds.get("token_url"), src)
     has_ak = settings.get("application_key") is not None
     has_oauth = settings.get("client_id") is not None
     if not has_ak and not has_oauth:
+        # A consumer key (or an application secret) belongs to one application and is useless
+        # without its application key. Quietly swapping in the sandbox's whole set would make
+        # calls "work" with credentials the user did not give, hiding a half-written
+        # configuration that fails the moment TETHER_SANDBOX is unset; the same configuration
+        # is refused without the sandbox too. So say so, and how to fix it.
+        for key in ("application_secret", "consumer_key"):
+            given = settings.resolve(key)
+            if given.value is not None:
+                raise E.InvalidConfiguration(
+                    f"{key} is set ({given.source}) but application_key is not: a {key} works "
+                    "only with the application key it belongs to. Set application_key and "
+                    "application_secret as well (OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET), "
+                    f"or unset {key} to use the sandbox's test credentials (TETHER_SANDBOX={root})"
+                )
         for key in ("application_key", "application_secret", "consumer_key"):
             settings.override(key, creds[key], src)
     elif (
@@ -707,6 +758,34 @@ def _apply_sandbox(settings: Settings, root: str) -> None:
         and settings.get("application_key") == creds["application_key"]
     ):
         settings.override("consumer_key", creds["consumer_key"], src)
+
+
+def explain(
+    config_file: str | None = None, environ: Mapping[str, str] | None = None
+) -> Explanation:
+    """Every setting a ``Client()`` built with these arguments would use, where each came from
+    (sandbox values included when ``TETHER_SANDBOX`` is set), the base URL, and the first
+    configuration problem instead of raising it. For ``tether config explain ovh``.
+
+    Follows the same steps as the constructor: load, sandbox, endpoint, authentication checks.
+    """
+    environ = os.environ if environ is None else environ
+    notes: list[str] = []
+    try:
+        settings = _load_settings({}, config_file, environ)
+    except ConfigError as e:  # an unreadable or malformed ovh.conf
+        return Explanation("ovh", [], notes, str(e))
+    problem = None
+    try:
+        sandbox = environ.get("TETHER_SANDBOX")
+        if sandbox:
+            notes.append(f"TETHER_SANDBOX={sandbox}: calls go to the sandbox")
+            _apply_sandbox(settings, sandbox.rstrip("/"), environ)
+        notes.insert(0, f"base URL: {_endpoint_url(settings.resolve('endpoint'))}")
+        _validate_auth(settings)
+    except ConfigError as e:
+        problem = str(e)
+    return Explanation("ovh", settings.explain(), notes, problem)
 
 
 def _endpoint_url(ep: Setting) -> str:

@@ -10,11 +10,12 @@ message is the server's, followed by the call and, for the errors users trip on,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tether.core import errors as core
+from tether.core import jsonparse
 from tether.core.messages import Response
+from tether.core.redact import redact_url
 
 
 class APIError(core.APIError):
@@ -45,7 +46,10 @@ class APIError(core.APIError):
         self.query_id = response.header("X-Ovh-QueryId") if response is not None else None
 
     def __str__(self) -> str:
-        text = super().__str__()
+        # python-ovh passes two arguments to some errors (``InvalidResponse("Failed to decode
+        # API response", detail)``), which ``Exception.__str__`` prints as a tuple; the args
+        # stay as python-ovh has them, the text reads as one sentence.
+        text = ": ".join(map(str, self.args)) if len(self.args) > 1 else super().__str__()
         if self.query_id:
             text += f" \nOVH-Query-ID: {self.query_id}"
         return text
@@ -152,20 +156,41 @@ _HINTS: dict[str, str] = {
 }
 
 
-def _parse_json(response: Response) -> Any:
+_STATUS_HINTS: dict[int, str] = {
+    404: "check the path (and the names in it); the API console lists every route",
+    429: "too many calls: slow down (rate_limit= paces the client)",
+}
+
+
+def _parse_json(response: Response, where: str) -> Any:
     """Decode a JSON body; ``InvalidResponse`` for anything else."""
     try:
-        return json.loads(response.body)
+        return jsonparse.loads(response.body, where)
+    except jsonparse.NestingTooDeep as e:
+        raise InvalidResponse("Failed to decode API response", str(e), response=response) from None
     except (ValueError, UnicodeDecodeError) as e:
         ctype = response.header("Content-Type") or "no content type"
         snippet = response.body[:80].decode("utf-8", "replace")
         raise InvalidResponse(
             "Failed to decode API response",
-            f"HTTP {response.status}, {ctype}, {len(response.body)} bytes starting {snippet!r}: "
-            f"{type(e).__name__}. The server or a proxy answered something that is not JSON; "
-            "retry later, or check the endpoint URL",
+            f"HTTP {response.status} to {where}, {ctype}, {len(response.body)} bytes starting "
+            f"{snippet!r} ({type(e).__name__}). The server or a proxy answered something that "
+            "is not JSON; retry later, or check the endpoint URL",
             response=response,
         ) from None
+
+
+def _redirect(response: Response, where: str) -> InvalidResponse:
+    # The API never redirects; a 3xx comes from a wrong base URL (http:// for https://, a
+    # missing /1.0, a web page's address). Transports do not follow redirects, on purpose:
+    # a signed call must not be replayed to another host.
+    location = redact_url(response.header("Location") or "") or "no Location given"
+    return InvalidResponse(
+        f"{where}: the server answered HTTP {response.status}, a redirect to {location}, not "
+        "the API's JSON; the endpoint URL is probably wrong: use an alias (ovh-eu, ovh-ca, "
+        "ovh-us …) or the API's base URL such as https://eu.api.ovh.com/1.0",
+        response=response,
+    )
 
 
 def decode(response: Response, where: str, retry_after: float | None = None) -> Any:
@@ -177,7 +202,9 @@ def decode(response: Response, where: str, retry_after: float | None = None) -> 
     status = response.status
     if status == 204:
         return None
-    body = _parse_json(response)
+    if 300 <= status < 400:
+        raise _redirect(response, where)
+    body = _parse_json(response, where)
     if 100 <= status < 300:
         return body
     if isinstance(body, dict):
@@ -193,9 +220,13 @@ def decode(response: Response, where: str, retry_after: float | None = None) -> 
         cls = ServerSideError if status >= 500 else APIError
     text = f"{message}" if message is not None else f"HTTP {status}"
     text += f" ({where})"
-    hint = _HINTS.get(code or "")
+    hint = _HINTS.get(code or "") or _STATUS_HINTS.get(status)
+    if status >= 500 and not hint:
+        hint = "OVH failed on its side; retry later"
     if hint:
         text += f": {hint}"
+    if status == 429 and retry_after is not None:
+        text += f"; OVH asks to wait {retry_after:.0f} s"
     err = cls(text, response=response, error_code=code)
     err.retry_after = retry_after
     raise err

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_VENV := bench/.venv-bench
 
-.PHONY: demo test lint bench sandbox clean
+.PHONY: demo test lint bench soak sandbox clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,8 +34,12 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 	$(BENCH_VENV)/bin/python bench/flickr_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 
+# Fault soak: ~3,000 calls per mode under 30 % injected faults (bench/README.md); < 3 min.
+soak: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/soak.py $(SOAK_ARGS)
+
 sandbox: $(STAMP)
 	$(BIN)/tether sandbox
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache

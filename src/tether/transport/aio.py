@@ -10,7 +10,8 @@ Invariants:
   idempotent request on a reused connection that closed before an answer is resent once by
   aiohttp itself (RFC 9112 §9.3.1). A non-idempotent request that fails so is
   ``ConnectionLost``: whether the server read it cannot be known (Go's net/http rule). A
-  request whose body could not be written (the server closed while it was sent) is a
+  request whose body could not be written (aiohttp's "Can not write request body", or a
+  streamed body whose last chunk was not yet produced when the connection broke) is a
   ``ConnectError``: the server did not receive it whole, and the core may send it again.
 - Every attempt ends within its deadline: a loop timer cancels the attempt and it reports
   ``TimeoutError``. A streamed upload is not under the deadline while it is sent (aiohttp's
@@ -124,12 +125,14 @@ class AiohttpTransport:
         if deadline is not None:
             guard = _Guard(loop, deadline)
         body: Any = request.body
+        sent: _Sent | None = None
         if not isinstance(body, (bytes, bytearray)):
             # A streamed upload: hand aiohttp an async iterator over the chunks so the body is
             # never held in memory. Chunks are read from the iterator in the event loop (file
             # reads of 64 KiB are short); a Content-Length header, when the caller set one,
             # avoids chunked encoding. The deadline starts once it is all handed over.
-            body = _aiter(body, guard)
+            sent = _Sent()
+            body = _aiter(body, guard, sent)
         elif guard is not None:
             guard.start()
         kw: dict[str, Any] = {}
@@ -173,7 +176,16 @@ class AiohttpTransport:
             if guard is not None and guard.fired:
                 guard.uncancel()
                 raise deadline_exceeded(request, deadline) from e  # type: ignore[arg-type]
-            raise _map_error(e, request) from e
+            error = _map_error(e, request)
+            if sent is not None and not sent.all and isinstance(error, ConnectionLost):
+                # The connection broke before the last chunk of the body was even produced
+                # (aiohttp may report the reset on its read side first): the server cannot
+                # hold the whole request, so it cannot have acted on it.
+                error = ConnectError(
+                    f"the server closed the connection while {where(request)} was being sent; "
+                    "the request did not reach the server whole, so it is safe to send again"
+                )
+            raise error from e
         finally:
             if guard is not None:
                 guard.cancel()
@@ -318,8 +330,18 @@ def _write_failed(e: aiohttp.ClientOSError) -> bool:
     return len(e.args) >= 2 and str(e.args[1]).startswith("Can not write request body")
 
 
-async def _aiter(chunks: Any, guard: _Guard | None) -> Any:
+class _Sent:
+    """Whether a streamed body was handed over to the end."""
+
+    __slots__ = ("all",)
+
+    def __init__(self) -> None:
+        self.all = False
+
+
+async def _aiter(chunks: Any, guard: _Guard | None, sent: _Sent) -> Any:
     for chunk in chunks:
         yield chunk
+    sent.all = True
     if guard is not None:
         guard.start()

@@ -497,7 +497,11 @@ def run_mix(name: str, mix: Any, sync: bool, n: int, control: Control, seed: int
     unused = sum(1 for f in left if f.get("count"))
     injected = sum(feeder.added.values()) - unused
     n429, early, gate = retry_after_violations(tap.attempts)
+    last_seen: dict[int, str] = {}  # call -> what its last attempt saw (status or error class)
+    for a in sorted(tap.attempts, key=lambda a: a.sent):
+        last_seen[a.call] = a.outcome
     return {
+        "last_seen": last_seen,
         "name": name,
         "seconds": seconds,
         "outcomes": outcomes,
@@ -512,6 +516,14 @@ def run_mix(name: str, mix: Any, sync: bool, n: int, control: Control, seed: int
 
 
 # --- the table -----------------------------------------------------------------------------------
+
+
+def _ambiguous(seen: str) -> bool:
+    """Whether a write whose last attempt saw ``seen`` may have been applied, as far as any
+    client can know: no answer after the request went out, or a 5xx."""
+    if seen.isdigit():
+        return 500 <= int(seen) < 600
+    return seen not in ("ConnectError", "")
 
 
 def pct(a: int, b: int) -> str:
@@ -550,8 +562,18 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
             n_op = sum(1 for o in writes if o.op.name == op)
             d += max(0, runs - n_op)  # a lower bound where the state shows nothing
             print(f"{'':<14} {op}: ran {runs} times in the sandbox for {n_op} calls")
+        # What tether could know decides what it must say: an answer that never came after the
+        # whole request went out (a drop, a cut answer, a timeout) or a 5xx is ambiguous, so
+        # "possibly applied" is the truth; a request that provably never arrived whole
+        # (ConnectError) or a 4xx refusal is "not applied". The sandbox's state says whether
+        # a claim was a lie (applied but said not) -- the one dangerous mistake.
+        index = {id(o): i for i, o in enumerate(r["outcomes"])}
         lie = sum(1 for o in failed if o.applied > 0 and o.claim != "possibly applied")
-        ov = sum(1 for o in failed if o.applied == 0 and o.claim == "possibly applied")
+        ov = sum(
+            1
+            for o in failed
+            if (o.claim == "possibly applied") != _ambiguous(r["last_seen"].get(index[id(o)], ""))
+        )
         ok_missing = sum(1 for o in known if o.ok and o.applied == 0)
         dups, early, lies, over = dups + d, early + r["early_retries"], lies + lie, over + ov
         print(
@@ -571,8 +593,8 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
         (f"duplicated writes = 0 ({dups})", dups == 0),
         (f"retries before Retry-After = 0 ({early})", early == 0),
         (
-            f"failed writes said 'possibly applied' iff applied ({lies} applied but said"
-            f" otherwise, {over} not applied but said possibly)",
+            f"failed writes said 'possibly applied' iff ambiguous ({lies} applied but said"
+            f" otherwise, {over} said otherwise than the client could know)",
             lies == 0 and over == 0,
         ),
     ]

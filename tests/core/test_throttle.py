@@ -147,6 +147,26 @@ def test_one_gate_pauses_every_call_of_the_client() -> None:
     assert len(other.slept) == 1 and other.slept[0] >= 3.0
 
 
+def test_a_sleeper_checks_the_gate_again_when_a_later_429_closed_it() -> None:
+    # Before: a call told to wait until the gate opened sent as soon as it woke, even when
+    # another call's 429 had closed the gate again meanwhile (seen in the soak as sends inside
+    # a Retry-After window).
+    gate = Throttle(random.Random(3))
+    throttled_call(gate, "2", 100.0)  # the gate is closed until 102 (+ jitter)
+    waiter = retrying(policy(), build_of(GET), throttle=gate)
+    assert isinstance(next(waiter), Now)
+    first = waiter.send(100.5)
+    assert isinstance(first, Sleep) and 1.5 <= first.seconds < 2.5
+    # While it sleeps, a call sent before the first 429 gets one too: closed until 106.
+    gate.on_throttle(99.0, 101.0, 5.0)
+    assert isinstance(waiter.send(None), Now)  # it wakes and looks again
+    again = waiter.send(100.5 + first.seconds)
+    assert isinstance(again, Sleep)
+    assert 100.5 + first.seconds + again.seconds >= 106.0  # never before the new time
+    assert isinstance(waiter.send(None), Now)
+    assert isinstance(waiter.send(106.6), Send)
+
+
 def test_pacing_starts_after_repeated_throttles_and_recovers() -> None:
     gate = Throttle(random.Random(5))
     t = 0.0

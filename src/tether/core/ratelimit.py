@@ -22,6 +22,9 @@ every call of that client (botocore's adaptive retry mode is the model):
   One cut per window: a throttle of an attempt that passed the gate before the last cut was
   decided under the old rate and does not cut again (TCP's rule), so 35 throttles of one burst
   cost one cut, not ``0.7**35``.
+- A call that slept for the gate or its pacing slot checks the gate again when it wakes
+  (``still_closed``): a 429 that came in meanwhile holds it too, so no call goes out inside a
+  Retry-After window it could have known of.
 - Off until the first throttle: ``active`` is a plain attribute; while it is false a call
   touches nothing else. Shared updates take ``_lock`` for a few arithmetic operations only
   (threads of the sync runtime share a client); nothing waits while holding it.
@@ -162,6 +165,14 @@ class Throttle:
                 at += bucket.reserve(at)
             self._sent += 1
         return at - now
+
+    def still_closed(self, now: float) -> float:
+        """After a wait ``delay`` asked for: seconds more to wait if the gate was closed again
+        meanwhile (a later 429), else 0.0. Takes no pacing slot (``delay`` took it)."""
+        with self._lock:
+            if self._open_at < now:
+                return 0.0
+            return self._open_at + self._span * self._rng.random() - now
 
     def on_throttle(self, checked_at: float, now: float, retry_after: float | None) -> None:
         """Record a throttled answer received at ``now``.

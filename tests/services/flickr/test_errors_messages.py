@@ -34,6 +34,25 @@ def test_service_error_names_the_call_and_what_to_do(
     assert e.value.code == 105
 
 
+def test_a_transient_code_tether_stopped_retrying_says_so(
+    tether_sandbox: Any, make_flickr: Any, fcreds: dict[str, Any]
+) -> None:
+    from tether.core.retry import RetryPolicy
+
+    tether_sandbox.control("POST", "/_sandbox/flickr/transient", {"code": 105, "count": 5})
+    f = make_flickr(
+        fcreds["api_key"],
+        fcreds["secret"],
+        store_token=False,
+        retry=RetryPolicy(max_attempts=2, base=0.01),
+        **urls(fcreds),
+    )
+    with pytest.raises(flickrapi.FlickrUnavailable) as e:
+        f.photos.search(tags="cat")
+    assert str(e.value).startswith("Error: 105: ")
+    assert "tether gave up after 2 attempts: max_attempts=2 reached" in str(e.value)
+
+
 def test_unknown_method_message_keeps_the_seed_shape(
     make_flickr: Any, fcreds: dict[str, Any]
 ) -> None:

@@ -359,7 +359,14 @@ class _BaseFlickr:
                 return self._decode(body, fmt, method)
         response = yield from self._send(self._urls["rest"], args, method)
         body = response.body
-        result = self._decode(body, fmt, method)
+        note = give_up_note(response)  # a transient code (105 …) tether stopped retrying
+        try:
+            result = self._decode(body, fmt, method)
+        except FlickrError as e:
+            if note:
+                e.message = f"{e}; {note}"
+                e.args = (e.message, *e.args[1:])
+            raise
         # Only successful answers get here (parsed formats raised on failure); an unparsed
         # answer is cached only when it does not look like an error.
         if cache is not None and (fmt in PARSED_FORMATS or P.error_code(body) is None):

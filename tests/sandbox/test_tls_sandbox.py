@@ -68,6 +68,30 @@ def test_async_ovh_client_over_https(tls_sandbox: Sandbox) -> None:
     assert asyncio.run(go())["firstname"]
 
 
+def test_clients_sent_by_tether_sandbox_trust_its_ca(tls_sandbox: Sandbox) -> None:
+    # What a user does after `tether sandbox --tls`: two variables, then unchanged code.
+    from tether import flickr
+
+    env = {"TETHER_SANDBOX": tls_sandbox.url, "TETHER_SANDBOX_CA": tls_sandbox.ca_path}
+    with ovh.Client(environ=env) as client:
+        assert client.endpoint.startswith("https://")
+        assert client.get("/me")["firstname"]
+
+    async def go() -> Any:
+        async with ovh.AsyncClient(environ=env) as client:
+            return await client.get("/me")
+
+    assert asyncio.run(go())["firstname"]
+    with flickr.FlickrAPI("", environ=env, store_token=False) as f:
+        assert f.test.echo(a="b").find("a").text == "b"
+
+
+def test_ca_certs_option_is_honoured(tls_sandbox: Sandbox) -> None:
+    kw = _ovh_kwargs(tls_sandbox)
+    with ovh.Client(ca_certs=tls_sandbox.ca_path, **kw) as client:
+        assert client.get("/me")["firstname"]
+
+
 def test_untrusted_ca_is_refused_clearly(tls_sandbox: Sandbox) -> None:
     client = ovh.Client(retry=False, **_ovh_kwargs(tls_sandbox))  # the system's CAs only
     try:

@@ -432,7 +432,8 @@ def explain(service: str) -> None:
 
     SERVICE is the service whose settings to show (ovh or flickr). With TETHER_SANDBOX set,
     the sandbox's values are shown, as clients would use them. A problem that would stop a
-    client is shown at the end rather than raised.
+    client is shown at the end (after every setting, so the rest is still seen) and makes the
+    command exit 1, like every other failure.
     """
     if service == "ovh":
         from tether.services.ovh.api import explain as explain_ovh
@@ -442,6 +443,8 @@ def explain(service: str) -> None:
         explanation = _explain_flickr()
     for line in explanation.lines():
         click.echo(line)
+    if explanation.problem:
+        sys.exit(1)
 
 
 def _explain_flickr() -> Any:

@@ -41,11 +41,26 @@ def error_code(body: bytes) -> int | None:
 
 
 class FlickrElement(ET.Element):
-    """An ElementTree element with the two methods the seed's examples use that Python 3.9
-    removed from ElementTree: ``getiterator(tag)`` ("to list all title elements, you only
-    need to do ``sets.getiterator('title')``") and ``getchildren()`` (flickrapi#129)."""
+    """An ElementTree element with what the seed's examples use beyond today's ElementTree:
+    ``getiterator(tag)`` and ``getchildren()`` (removed in Python 3.9; "to list all title
+    elements, you only need to do ``sets.getiterator('title')``", flickrapi#129), and children
+    by tag name as lists, as the seed's table navigates them: ``set0.title[0].text``.
+
+    Invariants: every name an ``Element`` has (``tag``, ``text``, ``attrib``, ``find`` …)
+    means what it means on an ``Element``; a child tag only answers when no attribute of that
+    name exists, and a name with no such child (or starting with ``_``) is an
+    ``AttributeError``, so typos and ``hasattr`` behave as usual.
+    """
 
     __slots__ = ()
+
+    def __getattr__(self, name: str) -> list[ET.Element]:
+        # Only reached when normal lookup failed: Element's own attributes always win.
+        if not name.startswith("_"):
+            children = self.findall(name)
+            if children:
+                return children
+        raise AttributeError(f"<{self.tag}> has no attribute or child element {name!r}")
 
     def getiterator(self, tag: str | None = None) -> list[ET.Element]:
         """Every element of this subtree (this one included) named ``tag`` (all if ``None``),

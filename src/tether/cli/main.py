@@ -3,14 +3,20 @@
 Every ``TetherError`` becomes a one-line message on stderr and exit status 1, including a
 Flickr failure answered in an unparsed format (``--format json|rest``: the answer is printed as
 asked, then the error); usage mistakes exit 2 (click's convention). Tracebacks are for bugs only.
+
+No service is named here: ``call``, ``login``, ``upload`` and ``config explain`` take their
+SERVICE choices, extra options and help lines from ``tether.services.registry`` and the hook
+module each service declares there, and hand the work to that module. What stays here is what
+every service shares: ``--sandbox`` (one started for the command, or $TETHER_SANDBOX), a login's
+throwaway-sandbox rule, the error lines and exit codes. Importing this module loads the hook
+modules (click and the standard library only), never a facade nor the sandbox.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,8 +24,7 @@ import click
 
 from tether import __version__
 from tether.core.errors import APIError, TetherError
-
-SERVICES = ("ovh", "flickr")
+from tether.services import registry
 
 
 def _error_line(e: TetherError) -> str:
@@ -83,26 +88,6 @@ def sandbox(host: str, port: int, tls: bool) -> None:
         sys.exit(1)
 
 
-def _parse_params(items: tuple[str, ...]) -> dict[str, Any]:
-    """``key=value`` sends a string, ``key:=json`` a JSON value (true, 3, [1,2], {"a":1})."""
-    params: dict[str, Any] = {}
-    for item in items:
-        if ":=" in item and ("=" not in item or item.index(":=") < item.index("=")):
-            key, raw = item.split(":=", 1)
-            try:
-                params[key] = json.loads(raw)
-            except ValueError:
-                raise click.BadParameter(f"{item!r}: the part after := must be JSON") from None
-        elif "=" in item:
-            key, value = item.split("=", 1)
-            params[key] = value
-        else:
-            raise click.BadParameter(f"{item!r}: expected key=value or key:=json")
-        if not key:
-            raise click.BadParameter(f"{item!r}: empty parameter name")
-    return params
-
-
 @contextmanager
 def _sandbox_env(use_sandbox: bool) -> Iterator[None]:
     """With --sandbox: use $TETHER_SANDBOX if set, else start one in-process for this command."""
@@ -119,222 +104,92 @@ def _sandbox_env(use_sandbox: bool) -> Iterator[None]:
             del os.environ["TETHER_SANDBOX"]
 
 
-@cli.command(context_settings={"ignore_unknown_options": False})
-@click.argument("service", type=click.Choice(SERVICES), metavar="SERVICE")
-@click.argument("method")
-@click.argument("args", nargs=-1)
-@click.option(
-    "--sandbox",
-    "use_sandbox",
-    is_flag=True,
-    help="Talk to the sandbox: $TETHER_SANDBOX if set, else one started for this command.",
-)
-@click.option("--no-auth", is_flag=True, help="OVH: send the call unsigned (for public routes).")
-@click.option(
-    "--format",
-    "fmt",
-    default="parsed-json",
-    show_default=True,
-    type=click.Choice(["parsed-json", "etree", "json", "rest"]),
-    help="Flickr: parsed-json and etree are printed decoded; json and rest as Flickr sent "
-    "them. A failure exits 1 whatever the format.",
-)
-def call(
-    service: str, method: str, args: tuple[str, ...], use_sandbox: bool, no_auth: bool, fmt: str
-) -> None:
-    """Call any API method and print the result.
-
-    \b
-    SERVICE  ovh or flickr.
-    METHOD   OVH: GET, POST, PUT or DELETE, then the PATH (/me …).
-             Flickr: the method name (photos.search or flickr.photos.search).
-    ARGS     parameters: key=value sends a string, key:=json a JSON value
-             (true, 3, [1,2]); for OVH, PATH comes first.
-
-    \b
-    Examples:
-      tether call ovh GET /me --sandbox
-      tether call ovh GET /me/bill date.from=2024-01-01
-      tether call ovh POST /email/domain/example.com/redirection from=a@x.org to=b@x.org localCopy:=false
-      tether call flickr photos.search tags=cat per_page:=5 --sandbox
-    """
-    with _sandbox_env(use_sandbox):
-        if service == "ovh":
-            if not args:
-                raise click.UsageError("tether call ovh METHOD PATH [key=value …]")
-            result = _call_ovh(method, args[0], _parse_params(args[1:]), no_auth)
-            click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        else:
-            result = _call_flickr(method, _parse_params(args), fmt)
-            if fmt == "etree":
-                import xml.etree.ElementTree as ET
-
-                click.echo(ET.tostring(result, encoding="unicode"))
-            elif fmt == "parsed-json":
-                click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-            else:
-                click.echo(result)
-                failure = _raw_failure(result, fmt, method)
-                if failure is not None:
-                    raise failure
+# --- the per-service commands: call, login, upload, config explain ---------------------------
+#
+# Built from the registry when this module is imported: each service's hook module adds its
+# options and help lines, so a new service brings its commands without an edit here. An option
+# two services both declare is taken from the first (registry order).
 
 
-def _call_ovh(method: str, path: str, kwargs: dict[str, Any], no_auth: bool) -> Any:
-    from tether.ovh import Client
-
-    with Client() as client:
-        method = method.upper()
-        if method in ("GET", "DELETE"):
-            return getattr(client, method.lower())(path, _need_auth=not no_auth, **kwargs)
-        if method in ("POST", "PUT"):
-            return client.call(method, path, kwargs or None, need_auth=not no_auth)
-        raise click.BadParameter(f"{method}: use GET, POST, PUT or DELETE")
+def _or_list(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _raw_failure(text: str, fmt: str, method: str) -> TetherError | None:
-    """The error in an unparsed (json / rest) answer, if it is a failure (``stat="fail"``, or
-    not a Flickr answer at all). Only here: the library returns these formats unchecked."""
-    from tether.services.flickr import parse
-    from tether.services.flickr.errors import FlickrError
+class _ServiceChoice(click.Choice):  # type: ignore[type-arg]
+    """The services that have ``command``; a known service without it is told which do."""
 
-    name = method if method.startswith("flickr.") else "flickr." + method
-    try:
-        if fmt == "json":
-            parse.parse_json(text.encode("utf-8"), name)
-        else:
-            parse.parse_etree(text.encode("utf-8"), name)
-    except FlickrError as e:
-        return e
-    return None
+    def __init__(self, command: str) -> None:
+        super().__init__(registry.names(command))
+        self.command = command
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in registry.names() and value not in self.choices:
+            have = ", ".join(registry.names(self.command))
+            self.fail(f"{value} has no {self.command} command (services with one: {have})")
+        return super().convert(value, param, ctx)
 
 
-_FLICKR_URLS = ("rest_url", "upload_url", "replace_url", "auth_url", "oauth_url")
-_NO_FLICKR_KEY = "set FLICKR_API_KEY and FLICKR_API_SECRET, or use --sandbox"
+def _hooks(command: str) -> list[Any]:
+    return [registry.get(name).hooks() for name in registry.names(command)]
 
 
-def _flickr_settings(environ: Any) -> Any:
-    """The Flickr application and endpoints the commands use, with provenance: the key and
-    secret from FLICKR_API_KEY / FLICKR_API_SECRET, else (with TETHER_SANDBOX) the sandbox's
-    test app, as ``FlickrAPI`` itself picks them; the sandbox's endpoints when it is set."""
-    from tether.core.config import EnvSource, Settings
-
-    settings = Settings([EnvSource("FLICKR_", environ)])
-    for name in ("api_key", "api_secret"):
-        settings.resolve(name)
-    sandbox = environ.get("TETHER_SANDBOX")
-    if sandbox:
-        from tether.sandbox.client import fetch_credentials
-
-        root = sandbox.rstrip("/")
-        creds = fetch_credentials(root)["flickr"]
-        src = f"sandbox {root} (TETHER_SANDBOX)"
-        if not settings.get("api_key"):
-            settings.override("api_key", creds["api_key"], src)
-            settings.override("api_secret", creds["secret"], src)
-        for name in _FLICKR_URLS:
-            settings.override(name, creds[name], src)
-    else:
-        from tether.services.flickr import spec
-
-        defaults = {
-            "rest_url": spec.REST_URL,
-            "upload_url": spec.UPLOAD_URL,
-            "replace_url": spec.REPLACE_URL,
-            "auth_url": spec.AUTH_URL,
-            "oauth_url": spec.OAUTH_URL,
-        }
-        for name in _FLICKR_URLS:
-            settings.override(name, defaults[name], "default (Flickr)")
-    return settings
+def _options(command: str, attr: str) -> list[click.Parameter]:
+    seen: set[str | None] = set()
+    out: list[click.Parameter] = []
+    for hooks in _hooks(command):
+        for option in getattr(hooks, attr, ()):
+            if option.name not in seen:
+                seen.add(option.name)
+                out.append(option)
+    return out
 
 
-def _uses_sandbox_token(flickr: Any) -> bool:
-    return bool(
-        os.environ.get("TETHER_SANDBOX")
-        and flickr.oauth_token is None
-        and not flickr.token_cache.token
+def _sandbox_option(text: str) -> click.Option:
+    return click.Option(
+        ["--sandbox", "use_sandbox"],
+        is_flag=True,
+        help=f"{text}: $TETHER_SANDBOX if set, else one started for this command.",
     )
 
 
-def _flickr_client(**kw: Any) -> Any:
-    """A FlickrAPI from FLICKR_API_KEY / FLICKR_API_SECRET (or the sandbox's test app). With
-    the sandbox: the token ``tether login --sandbox`` stored for that sandbox (kept apart from
-    real Flickr's, see ``tether.store.tokens``), else the sandbox's ready OAuth token."""
-    from tether.flickr import FlickrAPI, OAuthToken
-
-    settings = _flickr_settings(os.environ)
-    key = settings.get("api_key") or ""
-    if not key:
-        raise click.UsageError(_NO_FLICKR_KEY)
-    flickr = FlickrAPI(key, settings.get("api_secret"), **kw)
-    sandbox = os.environ.get("TETHER_SANDBOX")
-    if sandbox:
-        # Logging in is how a CLI user gives a token, as token= is in Python: what `tether
-        # login` stored for this very sandbox beats the ready token FlickrAPI filled in.
-        stored = flickr._load_oauth_token()
-        if stored is not None:
-            flickr.oauth_token = stored
-    if sandbox and _uses_sandbox_token(flickr):
-        from tether.sandbox.client import fetch_credentials
-
-        creds = fetch_credentials(sandbox)["flickr"]
-        flickr.oauth_token = OAuthToken(
-            creds["oauth_token"],
-            creds["oauth_token_secret"],
-            "delete",
-            username=creds["user"]["username"],
-            user_nsid=creds["user"]["nsid"],
-        )
-    return flickr
+def _service_argument(command: str) -> click.Argument:
+    kind = (
+        _ServiceChoice(command)
+        if command in ("login", "upload")
+        else click.Choice(registry.names(command))
+    )
+    return click.Argument(["service"], type=kind, metavar="SERVICE")
 
 
-def _call_flickr(method: str, kwargs: dict[str, Any], fmt: str) -> Any:
-    with _flickr_client() as flickr:
-        return flickr.call(method, format=fmt, **kwargs)
+def _call_help() -> str:
+    hooks = _hooks("call")
+    methods = [h.CALL_METHOD for h in hooks]
+    notes = "".join(f"; {h.CALL_ARGS_NOTE}" for h in hooks if h.CALL_ARGS_NOTE)
+    examples = [e for h in hooks for e in h.CALL_EXAMPLES]
+    pad = "\n" + " " * 9
+    return (
+        "Call any API method and print the result.\n\n\b\n"
+        f"SERVICE  {_or_list(registry.names('call'))}.\n"
+        f"METHOD   {pad.join(methods)}\n"
+        "ARGS     parameters: key=value sends a string, key:=json a JSON value\n"
+        f"         (true, 3, [1,2]){notes}.\n\n\b\nExamples:\n"
+        + "".join(f"  {e}\n" for e in examples)
+    )
 
 
-@cli.command()
-@click.argument("service", type=click.Choice(["flickr"]), metavar="SERVICE")
-@click.option(
-    "--perms",
-    default="read",
-    show_default=True,
-    type=click.Choice(["read", "write", "delete"]),
-    help="What tether may do: read; write to upload and edit; delete to delete too.",
-)
-@click.option("--console", is_flag=True, help="Type the code shown by Flickr instead of a browser.")
-@click.option(
-    "--sandbox",
-    "use_sandbox",
-    is_flag=True,
-    help="Log in to the sandbox: $TETHER_SANDBOX if set, else one started for this command.",
-)
-def login(service: str, perms: str, console: bool, use_sandbox: bool) -> None:
-    """Authorise tether with your account; the token is stored for later commands.
+def _call(
+    service: str, method: str, args: tuple[str, ...], use_sandbox: bool, **options: Any
+) -> None:
+    with _sandbox_env(use_sandbox):
+        registry.get(service).hooks().call(method, args, options)
 
-    SERVICE is the service to log in to (flickr). The API key and secret come from
-    FLICKR_API_KEY and FLICKR_API_SECRET (the sandbox's test app with --sandbox).
-    """
-    from tether.flickr import FlickrAPI
 
+def _login(service: str, use_sandbox: bool, **options: Any) -> None:
     # A sandbox started for this command stops with it, and its token with it: storing that
     # token would only trip up the next command (another sandbox), so it stays in memory.
     throwaway = use_sandbox and not os.environ.get("TETHER_SANDBOX")
     with _sandbox_env(use_sandbox):
-        settings = _flickr_settings(os.environ)
-        key = settings.get("api_key") or ""
-        if not key:
-            raise click.UsageError(_NO_FLICKR_KEY)
-        with FlickrAPI(key, settings.get("api_secret"), store_token=not throwaway) as flickr:
-            if os.environ.get("TETHER_SANDBOX"):
-                # A real login, not the sandbox's ready token: start from what an earlier
-                # `tether login` stored for this sandbox (nothing for a throwaway one).
-                flickr.oauth_token = flickr._load_oauth_token()
-            if console:
-                token = flickr.authenticate_console(perms)
-            else:
-                token = flickr.authenticate_via_browser(perms)
-            click.echo(f"Logged in as {token.username or token.user_nsid} with {perms} permission.")
+        registry.get(service).hooks().login(options, store_token=not throwaway)
         if throwaway:
             click.echo(
                 "The sandbox started for this command stops with it, so the token was not "
@@ -342,82 +197,56 @@ def login(service: str, perms: str, console: bool, use_sandbox: bool) -> None:
             )
 
 
-@cli.command()
-@click.argument("service", type=click.Choice(["flickr"]), metavar="SERVICE")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--title", help="The photo's title.")
-@click.option("--description", help="The photo's description.")
-@click.option("--tags", help="Space-separated; quote multi-word tags: 'a \"b c\"'.")
-@click.option(
-    "--public/--private",
-    "is_public",
-    default=None,
-    help="Who may see it (default: the account's setting on Flickr).",
+def _upload(service: str, file: str, use_sandbox: bool, **options: Any) -> None:
+    with _sandbox_env(use_sandbox):
+        registry.get(service).hooks().upload(file, options)
+
+
+cli.add_command(
+    click.Command(
+        "call",
+        callback=_call,
+        context_settings={"ignore_unknown_options": False},
+        params=[
+            _service_argument("call"),
+            click.Argument(["method"]),
+            click.Argument(["args"], nargs=-1),
+            _sandbox_option("Talk to the sandbox"),
+            *_options("call", "CALL_OPTIONS"),
+        ],
+        help=_call_help(),
+    )
 )
-@click.option("--replace", "photo_id", help="Replace the image of this photo id instead.")
-@click.option(
-    "--sandbox",
-    "use_sandbox",
-    is_flag=True,
-    help="Upload to the sandbox: $TETHER_SANDBOX if set, else one started for this command.",
+cli.add_command(
+    click.Command(
+        "login",
+        callback=_login,
+        params=[
+            _service_argument("login"),
+            *_options("login", "LOGIN_OPTIONS"),
+            _sandbox_option("Log in to the sandbox"),
+        ],
+        help="Authorise tether with your account; the token is stored for later commands.\n\n"
+        f"SERVICE is the service to log in to ({_or_list(registry.names('login'))}). "
+        + " ".join(h.LOGIN_HELP for h in _hooks("login") if getattr(h, "LOGIN_HELP", None)),
+    )
 )
-def upload(
-    service: str,
-    file: str,
-    title: str | None,
-    description: str | None,
-    tags: str | None,
-    is_public: bool | None,
-    photo_id: str | None,
-    use_sandbox: bool,
-) -> None:
-    """Upload (or replace) a photo, with a progress bar.
-
-    SERVICE is where to upload (flickr); FILE the photo or video to send, streamed from disk.
-    Needs a token with write permission: tether login flickr --perms write.
-    """
-    with _sandbox_env(use_sandbox), _flickr_client() as flickr, _progress() as progress:
-        if photo_id:
-            rsp = flickr.replace(file, photo_id, callback=progress)
-        else:
-            rsp = flickr.upload(
-                file,
-                callback=progress,
-                title=title,
-                description=description,
-                tags=tags,
-                is_public=is_public,
-            )
-    new_id = rsp.findtext("photoid")
-    from tether.services.flickr.shorturl import url
-
-    click.echo(f"photo id {new_id}: {url(new_id)}" if new_id else "done")
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[float, bool], None]]:
-    """A progress bar on a terminal; quarter milestones (one line each) anywhere else."""
-    if sys.stdout.isatty():
-        with click.progressbar(length=100, label="uploading", show_percent=True) as bar:
-            shown = [0]
-
-            def update(percent: float, done: bool) -> None:
-                step = int(percent) - shown[0]
-                if step > 0:
-                    bar.update(step)
-                    shown[0] += step
-
-            yield update
-        return
-    said = [-1]
-
-    def milestones(percent: float, done: bool) -> None:
-        quarter = 4 if done else int(percent) // 25
-        if quarter > said[0]:
-            said[0] = quarter
-            click.echo(f"uploading: {quarter * 25}%")
-
-    yield milestones
+cli.add_command(
+    click.Command(
+        "upload",
+        callback=_upload,
+        params=[
+            _service_argument("upload"),
+            click.Argument(["file"], type=click.Path(dir_okay=False)),
+            *_options("upload", "UPLOAD_OPTIONS"),
+            _sandbox_option("Upload to the sandbox"),
+        ],
+        help="Upload (or replace) a photo, with a progress bar.\n\n"
+        f"SERVICE is where to upload ({_or_list(registry.names('upload'))}); FILE the photo or "
+        "video to send, streamed from disk. "
+        + " ".join(h.UPLOAD_HELP for h in _hooks("upload") if getattr(h, "UPLOAD_HELP", None)),
+    )
+)
 
 
 @cli.group()
@@ -425,68 +254,27 @@ def config() -> None:
     """Inspect configuration."""
 
 
-@config.command()
-@click.argument("service", type=click.Choice(SERVICES), metavar="SERVICE")
-def explain(service: str) -> None:
-    """Show each setting, its value (secrets hidden) and where it came from.
-
-    SERVICE is the service whose settings to show (ovh or flickr). With TETHER_SANDBOX set,
-    the sandbox's values are shown, as clients would use them. A problem that would stop a
-    client is shown at the end (after every setting, so the rest is still seen) and makes the
-    command exit 1, like every other failure.
-    """
-    if service == "ovh":
-        from tether.services.ovh.api import explain as explain_ovh
-
-        explanation = explain_ovh(environ=os.environ)
-    else:
-        explanation = _explain_flickr()
+def _explain(service: str) -> None:
+    explanation = registry.get(service).hooks().explain(os.environ)
     for line in explanation.lines():
         click.echo(line)
     if explanation.problem:
         sys.exit(1)
 
 
-def _explain_flickr() -> Any:
-    """Flickr's settings as the commands use them, and where the token is kept."""
-    from tether.core.config import Explanation
-
-    try:
-        settings = _flickr_settings(os.environ)
-    except TetherError as e:  # TETHER_SANDBOX set but no sandbox there
-        return Explanation("flickr", [], [], str(e))
-    notes: list[str] = []
-    if os.environ.get("TETHER_SANDBOX"):
-        notes.append(f"TETHER_SANDBOX={os.environ['TETHER_SANDBOX']}: calls go to the sandbox")
-    key = settings.get("api_key")
-    if not key:
-        return Explanation("flickr", settings.explain(), notes, f"no API key: {_NO_FLICKR_KEY}")
-    if not settings.get("api_secret"):
-        notes.append(
-            "no API secret: calls go unsigned and tether login flickr cannot work; set "
-            "FLICKR_API_SECRET"
-        )
-    from tether.flickr import FlickrAPI
-
-    problem = None
-    try:
-        with FlickrAPI(key, settings.get("api_secret")) as flickr:
-            folder = os.path.dirname(flickr.token_cache.token_path())
-            notes.append(f"tokens are kept in {folder}{os.sep}")
-            tok = flickr.oauth_token
-            if tok is not None:
-                who = tok.username or tok.user_nsid or "unknown user"
-                # Stored, or (with TETHER_SANDBOX) the sandbox's ready one: the facade picks.
-                notes.append(f"token in use: OAuth, {tok.access_level} permission ({who})")
-            elif flickr.token_cache.token:
-                notes.append("token in use: legacy (frob) token")
-            elif _uses_sandbox_token(flickr):
-                notes.append("token in use: the sandbox's ready OAuth token")
-            else:
-                notes.append("no token: run tether login flickr")
-    except TetherError as e:
-        problem = str(e)
-    return Explanation("flickr", settings.explain(), notes, problem)
+config.add_command(
+    click.Command(
+        "explain",
+        callback=_explain,
+        params=[_service_argument("explain")],
+        help="Show each setting, its value (secrets hidden) and where it came from.\n\n"
+        "SERVICE is the service whose settings to show "
+        f"({_or_list(registry.names('explain'))}). With TETHER_SANDBOX set, the sandbox's "
+        "values are shown, as clients would use them. A problem that would stop a client is "
+        "shown at the end (after every setting, so the rest is still seen) and makes the "
+        "command exit 1, like every other failure.",
+    )
+)
 
 
 @cli.command()

@@ -1,6 +1,7 @@
-"""The two drivers that run flows: ``SyncRuntime.run`` and ``AsyncRuntime.run``.
+"""The two drivers that run flows (``SyncRuntime.run``, ``AsyncRuntime.run``) and the one
+``Walk`` type that runs paginated listings on either.
 
-These are the only hand-written sync/async twins in tether; keep them small and keep them
+The drivers are the only hand-written sync/async twins in tether; keep them small and keep them
 doing the same thing. Each runtime owns one transport, the effect handlers (clock, sleep,
 prompt, browse) and the locks behind ``Exclusive``.
 
@@ -9,19 +10,25 @@ Invariants:
   the transport is a bug in the transport and propagates as is.
 - Locks are per runtime (so per client object), never global.
 - Nothing here logs request content except through ``tether.core.redact``.
+- A ``Walk`` is one type for both drivers: each step is one flow (``_walk_step``) that asks
+  the pure pager (``tether.core.paging``) for its next requests, fetches them (several through
+  one ``Gather``) and reads the answers; ``for`` runs steps on the sync driver, ``async for``
+  on the async one. The driver knows nothing of paging.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from tether.core.errors import TetherError, TransportError, UsageError
 from tether.core.flow import Blocking, Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
 from tether.core.messages import Request, Response
+from tether.core.paging import PageNumber, Pager, Strategy
 from tether.core.redact import redact_url
 
 if TYPE_CHECKING:
@@ -31,11 +38,6 @@ T = TypeVar("T")
 
 log = logging.getLogger("tether.http")
 DEBUG = logging.DEBUG
-
-# fetch(token) -> flow of (items, next token or None)
-PageFetcher = Callable[[Any], Flow[tuple[list[T], Any]]]
-# fetch(page number from 1) -> flow of (items, total number of pages)
-NumberedPageFetcher = Callable[[int], Flow[tuple[list[T], int]]]
 
 
 class SyncTransport(Protocol):
@@ -148,32 +150,6 @@ class SyncRuntime:
             else:
                 error = UsageError(f"flow yielded {effect!r}, which is not an effect")
 
-    def iterate(self, fetch: PageFetcher[T], start: Any = None) -> Iterator[T]:
-        """Items of every page, fetching a page only when the previous one is used up.
-
-        ``fetch(token)`` is a flow returning ``(items, next_token)``; ``None`` ends the walk.
-        """
-        token = start
-        while True:
-            items, token = self.run(fetch(token))
-            yield from items
-            if token is None:
-                return
-
-    def walk_pages(self, fetch: NumberedPageFetcher[T], prefetch: int = 0) -> Iterator[T]:
-        """Items of pages 1, 2, … up to the page count the first page announced.
-
-        Stops on the count, never on an empty page: services such as Flickr keep answering
-        past the last page. ``prefetch`` is accepted for symmetry and ignored (sync).
-        """
-        page, pages = 1, 1
-        while page <= pages:
-            items, total = self.run(fetch(page))
-            if page == 1:
-                pages = total
-            yield from items
-            page += 1
-
     def close(self) -> None:
         self.transport.close()
 
@@ -277,42 +253,107 @@ class AsyncRuntime:
 
         return list(await asyncio.gather(*(one(f) for f in effect.flows)))
 
-    async def iterate(self, fetch: PageFetcher[T], start: Any = None) -> AsyncIterator[T]:
-        """``async for`` twin of ``SyncRuntime.iterate``."""
-        token = start
-        while True:
-            items, token = await self.run(fetch(token))
-            for item in items:
-                yield item
-            if token is None:
-                return
-
-    async def walk_pages(
-        self, fetch: NumberedPageFetcher[T], prefetch: int = 0
-    ) -> AsyncIterator[T]:
-        """``async for`` twin of ``SyncRuntime.walk_pages``; with ``prefetch`` > 0, up to that
-        many following pages are fetched concurrently while earlier ones are consumed.
-        Items still come in page order."""
-        asyncio = self._asyncio
-        items, pages = await self.run(fetch(1))
-        for item in items:
-            yield item
-        pending: list[Any] = []  # futures of (items, pages)
-        next_page = 2
-        try:
-            while next_page <= pages or pending:
-                while next_page <= pages and len(pending) < max(1, prefetch):
-                    pending.append(asyncio.ensure_future(self.run(fetch(next_page))))
-                    next_page += 1
-                items, _ = await pending.pop(0)
-                for item in items:
-                    yield item
-        finally:
-            for task in pending:
-                task.cancel()
-
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+class Walk(Generic[T]):
+    """Every item of a paginated listing, fetched lazily, in page order.
+
+    ``for x in walk`` on a sync client, ``async for x in walk`` on an async one, and
+    ``walk[a:b:c]`` on either: a slice stops fetching at its end (``walk[:25]`` at 15 per page
+    costs two calls). Each iteration starts again from the first page.
+
+    Args:
+        runtime: the client's ``SyncRuntime`` or ``AsyncRuntime``.
+        fetch: ``fetch(request)``, a flow answering one page; the request it is given and the
+            answer it returns are those of ``strategy`` (see ``tether.core.paging``).
+        prefetch: async only: up to this many pages fetched at once (one ``Gather``) where the
+            strategy knows them ahead (page numbers, offsets); the sync walk fetches a page
+            only when the previous one is used up.
+        strategy: how pages follow one another; ``PageNumber()`` by default, for which
+            ``fetch(page)`` answers ``(items, pages)``.
+    """
+
+    __slots__ = ("_fetch", "_prefetch", "_runtime", "_strategy")
+
+    def __init__(
+        self,
+        runtime: SyncRuntime | AsyncRuntime,
+        fetch: Callable[[Any], Flow[Any]],
+        prefetch: int = 0,
+        strategy: Strategy | None = None,
+    ) -> None:
+        self._runtime = runtime
+        self._fetch = fetch
+        self._prefetch = prefetch
+        self._strategy: Strategy = strategy if strategy is not None else PageNumber()
+
+    def __iter__(self) -> Iterator[T]:
+        runtime = self._runtime
+        if not isinstance(runtime, SyncRuntime):
+            raise UsageError("this client is async: use `async for` over the walk")
+        return self._items(runtime)
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        runtime = self._runtime
+        if not isinstance(runtime, AsyncRuntime):
+            raise UsageError("this client is sync: use a plain `for` over the walk")
+        return self._aitems(runtime)
+
+    def _items(self, runtime: SyncRuntime) -> Iterator[T]:
+        pager, fetch, run = self._strategy.start(), self._fetch, runtime.run
+        while (items := run(_walk_step(fetch, pager, 1))) is not None:
+            yield from items
+
+    async def _aitems(self, runtime: AsyncRuntime) -> AsyncIterator[T]:
+        pager, fetch, run = self._strategy.start(), self._fetch, runtime.run
+        ahead = max(1, self._prefetch)
+        while (items := await run(_walk_step(fetch, pager, ahead))) is not None:
+            for item in items:
+                yield item
+
+    def __getitem__(self, key: slice) -> Any:
+        """``walk[a:b:c]``: a lazy iterator (an async iterator on async clients)."""
+        if not isinstance(key, slice):
+            raise UsageError("a walk can only be sliced (walk[:25]); iterate it for items")
+        start, stop, step = key.start or 0, key.stop, key.step or 1
+        if start < 0 or (stop is not None and stop < 0) or step < 1:
+            raise UsageError("walk slices take non-negative start/stop and a positive step")
+        if isinstance(self._runtime, AsyncRuntime):
+            return _aislice(self._aitems(self._runtime), start, stop, step)
+        return itertools.islice(iter(self), start, stop, step)
+
+
+def _walk_step(fetch: Callable[[Any], Flow[Any]], pager: Pager, limit: int) -> Flow[Any]:
+    """One step of a walk: the items of the next page(s), or ``None`` when the walk is over."""
+    requests = pager.requests(limit)
+    if not requests:
+        return None
+    if len(requests) == 1:
+        return pager.read((yield from fetch(requests[0])))
+    answers = yield Gather([fetch(r) for r in requests])
+    items: list[Any] = []
+    for answer in answers:  # in request order, as the pager reads them
+        items += pager.read(answer)
+    return items
+
+
+async def _aislice(
+    it: AsyncIterator[T], start: int, stop: int | None, step: int
+) -> AsyncIterator[T]:
+    i = 0
+    try:
+        async for item in it:
+            if stop is not None and i >= stop:
+                break
+            if i >= start and (i - start) % step == 0:
+                yield item
+            i += 1
+            if stop is not None and i >= stop:
+                break
+    finally:
+        await it.aclose()  # type: ignore[attr-defined]
 
 
 def make_runtime(

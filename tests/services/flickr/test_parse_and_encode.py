@@ -9,8 +9,7 @@ import pytest
 
 from tether.core.flow import Flow, Send
 from tether.core.messages import Request, Response
-from tether.core.paging import Walk
-from tether.runtime import SyncRuntime
+from tether.runtime import SyncRuntime, Walk
 from tether.services.flickr.api import encode_value
 from tether.services.flickr.errors import (
     FlickrAuthError,

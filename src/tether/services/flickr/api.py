@@ -17,22 +17,22 @@ import contextlib
 import hashlib
 import os
 import secrets
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
+from tether.auth import frob as frob_auth
 from tether.auth.flickr import FORM, legacy_signature, oauth_header
+from tether.auth.oauth1 import Endpoints, OAuth1, TokenPair
 from tether.core.errors import TransportError, UsageError
 from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
-from tether.core.paging import Walk
+from tether.core.paging import PageNumber
 from tether.core.params import form_body
 from tether.core.redact import redact_url
 from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
-from tether.runtime import make_runtime
+from tether.runtime import Walk, make_runtime
 from tether.services.flickr import parse as P
 from tether.services.flickr.errors import (
     FlickrAuthError,
@@ -487,11 +487,7 @@ class _BaseFlickr:
             if self._request_token is None:
                 raise FlickrError("get_request_token() first: there is no request token")
             self._requested_perms = perms
-            return (
-                self._urls["oauth"]
-                + "authorize?"
-                + urlencode({"oauth_token": self._request_token[0], "perms": perms})
-            )
+            return self._oauth1().authorize_url(self._request_token[0], perms=perms)
         return self._legacy_auth_url({"perms": perms, "frob": frob})
 
     def web_login_url(self, perms: str = "read") -> str:
@@ -502,9 +498,7 @@ class _BaseFlickr:
     def _legacy_auth_url(self, params: dict[str, str]) -> str:
         if not self.secret:
             raise IllegalArgumentException("the login URL must be signed: give the API secret")
-        p = {"api_key": self.api_key, **params}
-        p["api_sig"] = legacy_signature(self.secret, p)
-        return self._urls["auth"] + "?" + urlencode(sorted(p.items()))
+        return frob_auth.FLICKR.authorize_url(self._urls["auth"], self.api_key, self.secret, params)
 
     def validate_frob(self, frob: str, perms: str) -> Any:
         """Show the login page for ``frob`` to the user (a Browse effect: a browser by
@@ -521,11 +515,12 @@ class _BaseFlickr:
         return self._run(self._part_one_flow(perms, auth_callback))
 
     def _part_one_flow(self, perms: str, auth_callback: Any) -> Flow[tuple[str | None, str | None]]:
-        token = self.token_cache.token
+        # The token cache and its lock are files: reached through Blocking, so the async
+        # client does that I/O on a worker thread, not on the event loop.
+        token = yield Blocking(lambda: self.token_cache.token)
         if token:
             try:
-                rsp = yield from self._auth_flow("flickr.auth.checkToken", {})
-                have = rsp.findtext("auth/perms")
+                have = yield from frob_auth.check_token(self._auth_flow, frob_auth.FLICKR)
                 if have in PERMS:
                     self._legacy_perms = (token, have)
                 if perms_at_least(have, perms):
@@ -534,7 +529,7 @@ class _BaseFlickr:
                 # Only a token Flickr rejected is dropped (a wrong secret says nothing about
                 # it); the login below then starts afresh instead of meeting it again.
                 if _token_rejected(e):
-                    self._forget_rejected(legacy=token)
+                    yield Blocking(lambda: self._forget_rejected(legacy=token))
         if auth_callback is False:
             raise FlickrAuthError(
                 f"Authentication required for {perms} permission and auth_callback=False: no "
@@ -542,8 +537,8 @@ class _BaseFlickr:
                 "browser), or log in with tether login flickr",
                 method="flickr.auth.getFrob",
             )
-        rsp = yield from self._auth_flow("flickr.auth.getFrob", {}, with_token=False)
-        frob = rsp.findtext("frob") or ""
+        scheme = frob_auth.FLICKR
+        frob = scheme.frob_of((yield from self._auth_flow(scheme.get_frob, {}, False))) or ""
         self._frob_perms[frob] = perms
         if auth_callback is None:
             yield Browse(self.auth_url(perms, frob))
@@ -566,14 +561,10 @@ class _BaseFlickr:
         return self._run(self._get_token_flow(frob))
 
     def _get_token_flow(self, frob: str) -> Flow[str]:
-        rsp = yield from self._auth_flow("flickr.auth.getToken", {"frob": frob}, with_token=False)
-        token = rsp.findtext("auth/token")
-        if not token:
-            raise FlickrProtocolError(
-                "flickr.auth.getToken answered without a token; start the login again",
-                method="flickr.auth.getToken",
-            )
-        self._store(token)
+        token = yield from frob_auth.get_token(
+            self._auth_flow, frob_auth.FLICKR, frob, FlickrProtocolError
+        )
+        yield Blocking(lambda: self._store(token))
         return str(token)
 
     def authenticate_legacy_console(self, perms: str = "read", auth_callback: Any = None) -> Any:
@@ -606,14 +597,8 @@ class _BaseFlickr:
         return self._run(self._request_token_flow(oauth_callback))
 
     def _request_token_flow(self, callback: str) -> Flow[None]:
-        body = yield from self._oauth_endpoint("request_token", callback=callback)
-        if body.get("oauth_callback_confirmed") != "true" or not body.get("oauth_token"):
-            raise FlickrAuthError(
-                "oauth/request_token: Flickr did not confirm the OAuth callback; check the API "
-                "key and secret",
-                method="oauth/request_token",
-            )
-        self._request_token = (body["oauth_token"], body.get("oauth_token_secret", ""))
+        pair = yield from self._oauth1("request_token").request_token(self._exchange, callback)
+        self._request_token = (pair.token, pair.secret)
 
     def get_access_token(self, verifier: str) -> Any:
         """Step 3: trade the verifier for an access token (stored if enabled)."""
@@ -630,15 +615,9 @@ class _BaseFlickr:
                 "get_access_token(): the requested permissions are unknown: call "
                 "auth_url(perms) first"
             )
-        token, token_secret = self._request_token
-        body = yield from self._oauth_endpoint(
-            "access_token", token=token, token_secret=token_secret, verifier=verifier.strip()
+        body = yield from self._oauth1("access_token").access_token(
+            self._exchange, TokenPair(*self._request_token), verifier
         )
-        if not body.get("oauth_token"):
-            raise FlickrProtocolError(
-                "oauth/access_token: Flickr's answer has no oauth_token; log in again",
-                method="oauth/access_token",
-            )
         self.oauth_token = OAuthToken(
             body["oauth_token"],
             body.get("oauth_token_secret", ""),
@@ -648,34 +627,28 @@ class _BaseFlickr:
             body.get("user_nsid", ""),
         )
         self._request_token = None
-        self._save_oauth_token()
+        yield Blocking(self._save_oauth_token)  # file I/O and a lock: off the event loop
         return self.oauth_token
 
-    def _oauth_endpoint(self, name: str, **oauth: str) -> Flow[dict[str, str]]:
-        if not self.secret:
+    def _oauth1(self, step: str | None = None) -> OAuth1:
+        """The OAuth 1.0a strategy for this key and Flickr's endpoints, its errors Flickr's
+        (the dance's answers go through ``_exchange``, so ``_check_http`` maps them).
+        ``step``: a dance step that signs, which needs the secret."""
+        if step is not None and not self.secret:
             raise IllegalArgumentException(
-                f"oauth/{name}: OAuth needs the API secret: pass secret= (FLICKR_API_SECRET "
+                f"oauth/{step}: OAuth needs the API secret: pass secret= (FLICKR_API_SECRET "
                 "for the tether command)"
             )
-        url = self._urls["oauth"] + name
-
-        def build(now: float) -> Request:
-            header = oauth_header(
-                "POST",
-                url,
-                {},
-                api_key=self.api_key,
-                secret=self.secret or "",
-                nonce=self._nonce(),
-                timestamp=int(now),
-                **oauth,
-            )
-            return Request(
-                "POST", url, (("Authorization", header),), b"", label=f"flickr oauth {name}"
-            )
-
-        response = yield from self._exchange(build, f"oauth/{name}")
-        return P.parse_form(response.body)
+        return OAuth1(
+            self.api_key,
+            self.secret or "",
+            Endpoints.under(self._urls["oauth"]),
+            nonce=self._nonce,
+            service="Flickr",
+            label="flickr",
+            auth_error=FlickrAuthError,
+            protocol_error=FlickrProtocolError,
+        )
 
     def token_valid(self, perms: str = "read") -> Any:
         """Whether the stored OAuth token works and carries ``perms`` (asks Flickr)."""
@@ -719,14 +692,20 @@ class _BaseFlickr:
     def _browser_flow(self, perms: str, timeout: float) -> Flow[OAuthToken | None]:
         if (yield from self._token_valid_flow(perms)):
             return self.oauth_token
-        server = _CallbackServer()
+        from tether.auth.callback import CallbackServer  # http.server: only for this login
+
+        # Only the redirect for this login's request token is taken (not any request that
+        # carries a verifier): a stray or stale tab cannot answer it.
+        server = CallbackServer("oauth_token", ("oauth_verifier",), error=FlickrAuthError)
         try:
             yield from self._request_token_flow(server.url)
+            assert self._request_token is not None
+            server.expect(self._request_token[0])
             yield Browse(self.auth_url(perms))
-            verifier = yield Blocking(lambda: server.wait(timeout))
+            answer = yield Blocking(lambda: server.wait(timeout))
         finally:
             server.close()
-        return (yield from self._access_token_flow(verifier))
+        return (yield from self._access_token_flow(answer["oauth_verifier"]))
 
     def authenticate_console(self, perms: str = "read") -> Any:
         """OAuth with the out-of-band verifier: show the URL, ask the user to type the code."""
@@ -860,7 +839,7 @@ class _BaseFlickr:
             pages = int(listing.get("pages", "1")) if listing is not None else 1
             return rsp.findall(searchstring), pages
 
-        return Walk(self._runtime, fetch, prefetch)
+        return Walk(self._runtime, fetch, prefetch, PageNumber())
 
     def walk(self, per_page: int = 50, prefetch: int = 0, **params: Any) -> Walk[Any]:
         """Every photo of a ``flickr.photos.search``."""
@@ -1160,53 +1139,6 @@ def _photoid_rsp(photo_id: str) -> Any:
 
 def _rsp_xml(photo_id: str) -> str:
     return f'<?xml version="1.0" encoding="utf-8" ?>\n<rsp stat="ok">\n<photoid>{photo_id}</photoid>\n</rsp>\n'
-
-
-class _CallbackServer:
-    """One-shot HTTP server on 127.0.0.1 that catches the OAuth redirect's verifier."""
-
-    def __init__(self) -> None:
-        got: dict[str, str] = {}
-        done = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = dict(parse_qsl(urlsplit(self.path).query))
-                ok = bool(query.get("oauth_verifier"))
-                if ok:
-                    got.update(query)
-                    done.set()
-                body = (
-                    b"<html><body><h1>tether: you can close this page.</h1></body></html>"
-                    if ok
-                    else b"<html><body><h1>Waiting for Flickr's verifier.</h1></body></html>"
-                )
-                self.send_response(200 if ok else 400)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass  # the query carries the verifier: never log it
-
-        self._server = HTTPServer(("127.0.0.1", 0), Handler)
-        self._got = got
-        self._done = done
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def wait(self, timeout: float) -> str:
-        if not self._done.wait(timeout):
-            raise FlickrAuthError(
-                f"no answer from the browser within {timeout:.0f} s; run the login again"
-            )
-        return self._got["oauth_verifier"]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class FlickrAPI(_BaseFlickr):

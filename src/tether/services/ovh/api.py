@@ -36,11 +36,12 @@ from tether.core.config import (
 from tether.core.errors import ConfigError, TransportError
 from tether.core.flow import Exclusive, Flow, Now
 from tether.core.messages import Request, Response
+from tether.core.paging import Cursor
 from tether.core.params import unalias
 from tether.core.ratelimit import TokenBucket
 from tether.core.redact import redact_text
 from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
-from tether.runtime import make_runtime
+from tether.runtime import Walk, make_runtime
 from tether.services.ovh import errors as E
 from tether.services.ovh.spec import (
     API_READ_ONLY,
@@ -620,10 +621,13 @@ class _BaseClient:
 
     # --- v2 cursor pagination -------------------------------------------------------------
 
-    def iterate(self, path: str, page_size: int | None = None) -> Any:
+    def iterate(self, path: str, page_size: int | None = None) -> Walk[Any]:
         """Every item of a v2 cursor-paginated list (``GET /v2/...``), a page fetched only when
-        needed. An iterator on ``Client``, an async iterator on ``AsyncClient``."""
-        return self._runtime.iterate(lambda cursor: self._page_flow(path, cursor, page_size))
+        needed: ``for`` on ``Client``, ``async for`` on ``AsyncClient``, and sliceable on both
+        (``client.iterate(path, page_size=25)[:30]`` costs two calls)."""
+        return Walk(
+            self._runtime, lambda cursor: self._page_flow(path, cursor, page_size), 0, Cursor()
+        )
 
     def _page_flow(
         self, path: str, cursor: str | None, page_size: int | None

@@ -5,6 +5,8 @@ Invariants:
   Starlette and uvicorn load in ``start()``.
 - Every control method goes through the HTTP control API (``/_sandbox/...``) rather than
   touching the app's objects: the state is only ever mutated on the server's loop thread.
+- Nothing here knows a service's own control routes: helpers such as ``approve_flickr`` are
+  thin calls into ``services/<name>/sandbox/remote.py``, imported when first called.
 - ``stop()`` returns only once the server thread has finished (or raises if it would not),
   and closes the listening socket; a stopped Sandbox can be started again (on a new port if
   it was created with ``port=0``).
@@ -26,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from tether.core.errors import TetherError, UsageError
+from tether.core.errors import TetherError
 from tether.sandbox.registry import spec_for
 
 if TYPE_CHECKING:
@@ -285,7 +287,8 @@ class Sandbox:
     def validate_consumer_key(
         self, consumer_key: str, *, deny: bool = False, expires_in: float | None = None
     ) -> dict[str, Any]:
-        """Approve (or refuse) a pending OVH consumer key as the user would on the web page.
+        """Approve (or refuse) a pending OVH consumer key as the user would on the web page
+        (``tether.services.ovh.sandbox.remote.validate_consumer_key``).
 
         Args:
             consumer_key: the ``consumerKey`` returned by ``POST /auth/credential``.
@@ -295,13 +298,11 @@ class Sandbox:
         Returns:
             The credential (``api.Credential`` shape).
         """
-        body: dict[str, Any] = {"deny": deny}
-        if expires_in is not None:
-            body["expires_in"] = expires_in
-        result: dict[str, Any] = self.control(
-            "POST", f"/_sandbox/ovh/credentials/{consumer_key}/validate", body
+        from tether.services.ovh.sandbox import remote
+
+        return remote.validate_consumer_key(
+            self.control, consumer_key, deny=deny, expires_in=expires_in
         )
-        return result
 
     def approve_flickr(
         self,
@@ -312,7 +313,7 @@ class Sandbox:
         deny: bool = False,
     ) -> dict[str, Any]:
         """Approve (or refuse) a pending Flickr frob or OAuth request token, as the user would
-        on Flickr's page.
+        on Flickr's page (``tether.services.flickr.sandbox.remote.approve``).
 
         Args:
             frob: a frob from ``flickr.auth.getFrob`` (legacy flow), or
@@ -327,17 +328,11 @@ class Sandbox:
             UsageError: not exactly one of ``frob`` and ``oauth_token``.
             SandboxError: unknown, expired or already decided.
         """
-        if (frob is None) == (oauth_token is None):
-            raise UsageError("approve_flickr needs exactly one of frob= and oauth_token=")
-        body: dict[str, Any] = {"deny": deny}
-        if frob is not None:
-            body["frob"] = frob
-        else:
-            body["oauth_token"] = oauth_token
-        if perms is not None:
-            body["perms"] = perms
-        result: dict[str, Any] = self.control("POST", "/_sandbox/flickr/approve", body)
-        return result
+        from tether.services.flickr.sandbox import remote
+
+        return remote.approve(
+            self.control, frob=frob, oauth_token=oauth_token, perms=perms, deny=deny
+        )
 
     def set_time_skew(self, seconds: float, service: str = "ovh") -> None:
         """Make the service's server clock run ``seconds`` ahead of real time (negative: behind)."""

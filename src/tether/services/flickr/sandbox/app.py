@@ -14,13 +14,16 @@ Below its mount point (``/flickr`` in the combined sandbox), Flickr's own paths:
 
 Its control routes (``/_sandbox/flickr/...``) are in control.py.
 
-Module map: state (seeded data), methods (REST methods), render (XML/JSON/PHP envelopes),
-signing (api_sig and OAuth checks), incoming (reading requests), multipart (streaming
-upload bodies), uploads (storing them), login + pages (human steps), control (control API).
+Module map: state (seeded data), methods/ (REST methods by API family), render (XML/JSON/PHP
+envelopes), signing (api_sig and OAuth checks), incoming (reading requests), multipart
+(streaming upload bodies), uploads (storing them), login + pages (human steps), control
+(control API), host (settings, counters and the ``FlickrHost`` protocol that login and
+control see instead of this module: no import circle).
 
 Invariants:
-- All state is on the ``FlickrEmulator`` instance (``app.state.emulator``); ``reset()`` puts
-  back the seeded data and every tunable.
+- All state is on the ``FlickrEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
+  ``seed()`` (``kit.base.EmulatorBase``): seeded data, clock, tunables, counters, nonces and
+  quota logs afresh.
 - Every API request passes the same gates in the same order: format (111) -> service off (0)
   -> injected transient code -> key (100) or OAuth checks (HTTP 401) -> signature (96, 97) ->
   token (98) -> hourly quota (HTTP 429) -> method known (112) -> blacklisted URL (116) ->
@@ -41,11 +44,8 @@ Invariants:
 from __future__ import annotations
 
 import math
-import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -55,9 +55,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
+from tether.sandbox.kit.base import EmulatorBase, status_phrase
 from tether.sandbox.registry import RawResponse
 from tether.services.flickr.sandbox import uploads
 from tether.services.flickr.sandbox.control import build_control
+from tether.services.flickr.sandbox.host import (
+    Settings,
+    Stats,
+)
 from tether.services.flickr.sandbox.incoming import (
     Incoming,
     query_pairs,
@@ -114,8 +119,6 @@ from tether.services.flickr.sandbox.state import (
     FlickrState,
 )
 
-DEFAULT_QUOTA: Final = 3600  # Flickr's published limit: 3600 queries per hour per key
-DEFAULT_TICKET_POLLS: Final = 2
 #: The body live Flickr sent with HTTP 429 (sybrenstuvel/flickrapi#135).
 TOO_MANY: Final = (
     b"<html><body><h1>429 Too Many Requests</h1>\n"
@@ -155,68 +158,37 @@ class QuotaExceeded(Exception):
         self.retry_after = retry_after
 
 
-@dataclass
-class Settings:
-    """Tunables set through the control API; ``reset()`` makes a fresh one."""
-
-    available: bool = True
-    quota_per_hour: int = DEFAULT_QUOTA
-    transient_code: int = 105
-    transient_left: int = 0
-    ticket_polls: int = DEFAULT_TICKET_POLLS
-    failing_tickets: int = 0
-    skew: float = 0.0
-
-
-@dataclass
-class Stats:
-    calls: Counter[str] = field(default_factory=Counter)
-    oauth: Counter[str] = field(default_factory=Counter)
-    uploads: int = 0
-    replaces: int = 0
-    bytes_received: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "calls": dict(self.calls),
-            "uploads": self.uploads,
-            "replaces": self.replaces,
-            "bytes_received": self.bytes_received,
-            "oauth": dict(self.oauth),
-        }
-
-
 def _is_hex_key(key: str) -> bool:
     return len(key) == 32 and all(c in "0123456789abcdef" for c in key.lower())
 
 
-class FlickrEmulator:
+class FlickrEmulator(EmulatorBase):
     """One emulated Flickr: state, clock, tunables, and the ASGI apps serving them."""
 
-    name: Final = "flickr"
+    name = "flickr"
+    stats_type = Stats
+    settings_type = Settings
+    stats: Stats
+    settings: Settings
+    state: FlickrState
 
     def __init__(self) -> None:
-        self.state = FlickrState.seeded()
-        self.settings = Settings()
-        self.stats = Stats()
-        self.nonces = NonceBook()
-        self._quota: dict[str, deque[float]] = {}  # api key -> times of its calls, last hour
+        super().__init__()
         self.login = LoginFlows(self)
         self.app = self._build_app()
-        self._control = build_control(self)
+        self._control = build_control(self, self.login)
 
     # -- Emulator protocol ----------------------------------------------------------------
+
+    def seed(self) -> None:
+        super().seed()
+        self.state = FlickrState.seeded()
+        self.nonces = NonceBook()
+        self._quota: dict[str, deque[float]] = {}  # api key -> times of its calls, last hour
 
     @property
     def control(self) -> ASGIApp:
         return self._control
-
-    def reset(self) -> None:
-        self.state = FlickrState.seeded()
-        self.settings = Settings()
-        self.stats = Stats()
-        self.nonces = NonceBook()
-        self._quota = {}
 
     def error_response(self, status: int) -> RawResponse:
         """Flickr's front end answers failures with small HTML pages (flickr.md §4.2: 502/504
@@ -224,12 +196,8 @@ class FlickrEmulator:
         if status == 429:
             body = TOO_MANY
         else:
-            try:
-                phrase = HTTPStatus(status).phrase
-            except ValueError:
-                phrase = "Error"
             body = (
-                f"<html><body><h1>{status} {phrase}</h1>\n"
+                f"<html><body><h1>{status} {status_phrase(status)}</h1>\n"
                 "Flickr is having a problem.\n</body></html>\n"
             ).encode()
         return status, [(b"content-type", b"text/html; charset=utf-8")], body
@@ -249,10 +217,6 @@ class FlickrEmulator:
         return f"client:{client[0] if client else '?'}"
 
     # -- clock, keys, quota ---------------------------------------------------------------
-
-    def now(self) -> float:
-        """The emulated server clock (Unix seconds)."""
-        return time.time() + self.settings.skew
 
     def app_secret(self, key: str) -> str | None:
         app = self.state.apps.get(key)
@@ -359,7 +323,7 @@ class FlickrEmulator:
             # Flickr documents that writes need POST but not the error for a GET
             # (flickr.md §14), so the sandbox accepts both for every method.
             payload = spec.handler(
-                Call(self.state, params, caller, self.now(), self.settings.ticket_polls)
+                Call(self.state, params, caller, self.now(), self.settings.tickets.done_after)
             )
         except (MethodError, OAuthProblem, QuotaExceeded) as refusal:
             return _refused(refusal, out, params)
@@ -410,9 +374,7 @@ class FlickrEmulator:
                 result = uploads.replace_photo(self.state, params, owner, photo, now)
                 self.stats.replaces += 1
             else:
-                fail = params.get("async") == "1" and self.settings.failing_tickets > 0
-                if fail:
-                    self.settings.failing_tickets -= 1
+                fail = params.get("async") == "1" and self.settings.tickets.take_failure()
                 result = uploads.new_photo(self.state, params, owner, photo, now, fail_ticket=fail)
                 self.stats.uploads += 1
         except (MethodError, OAuthProblem, QuotaExceeded) as refusal:

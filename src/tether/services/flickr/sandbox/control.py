@@ -15,11 +15,14 @@
                       registered with a key (default none: the login page shows the frob)
     GET /stats        {"calls": {method: n}, "uploads", "replaces", "bytes_received", "oauth"}
                       (every method name the sandbox does not know counted as "<unknown>")
+    POST /reset       this emulator's seeded state again
 
 Invariants:
 - Control requests change tunables or do what a person would do on a page; they never bypass
   a check an API client meets (an approval still needs a pending, unexpired frob or token).
-- Every tunable lives in ``FlickrEmulator.settings`` and is restored by ``reset()``.
+- Every tunable lives in ``FlickrEmulator.settings`` (the clock skew on the emulator itself,
+  ``kit.base``) and is restored by ``reset()``; ``/time``, ``/stats`` and ``/reset`` are the
+  kit's routes.
 """
 
 from __future__ import annotations
@@ -34,21 +37,20 @@ from starlette.routing import Route
 
 from tether.sandbox.control_api import (
     MAX_COUNT,
-    MAX_SKEW,
     bad,
     boolean,
     control_app,
     integer,
     json_object,
-    number,
     show,
     string,
 )
-from tether.services.flickr.sandbox.login import PERM_LEVELS, is_web_url
+from tether.sandbox.kit.grants import GrantRefused, Refusal
+from tether.services.flickr.sandbox.login import PERM_LEVELS, LoginFlows, is_web_url
 from tether.services.flickr.sandbox.state import API_KEY
 
 if TYPE_CHECKING:
-    from tether.services.flickr.sandbox.app import FlickrEmulator
+    from tether.services.flickr.sandbox.host import FlickrHost
 
 #: Flickr's error codes are small integers; a transient failure takes any of them.
 MAX_ERROR_CODE = 9999
@@ -56,8 +58,16 @@ MAX_ERROR_CODE = 9999
 MAX_TICKET_POLLS = 10_000
 
 
-def build_control(em: FlickrEmulator) -> Starlette:
-    """The control app of ``em``."""
+def _refused(what: str, refusal: GrantRefused) -> HTTPException:
+    """A refused approval as the control API answers it: a decided grant is a conflict,
+    anything else (expired, another key's) is as unknown."""
+    if refusal.reason is Refusal.NOT_PENDING:
+        return HTTPException(409, f"{what} already {refusal.state}")
+    return HTTPException(404, f"unknown or expired {what}")
+
+
+def build_control(em: FlickrHost, login: LoginFlows) -> Starlette:
+    """The control app of ``em``, approving through its ``login`` flows."""
 
     async def approve(request: Request) -> Response:
         body = await json_object(request, fields=("frob", "oauth_token", "perms", "deny"))
@@ -70,29 +80,36 @@ def build_control(em: FlickrEmulator) -> Starlette:
         if (frob_value is None) == (token_value is None):
             raise bad("give exactly one of frob and oauth_token (a string)")
         state = em.state
+        now = em.now()
         if frob_value is not None:
             frob = state.frobs.get(frob_value)
-            if frob is None or not frob.usable(em.now()):
+            if frob is None:
                 raise HTTPException(404, "unknown or expired frob")
-            if frob.status != "pending":
-                raise HTTPException(409, f"frob already {frob.status}")
+            try:
+                if deny:
+                    frob.deny(now)
+                else:
+                    frob.approve(now, perms=perms or frob.perms or "delete")
+            except GrantRefused as refusal:
+                raise _refused("frob", refusal) from None
             if deny:
-                frob.status = "denied"
                 return JSONResponse({"frob": frob.value, "approved": False})
-            frob.status, frob.perms = "approved", perms or frob.perms or "delete"
             return JSONResponse({"frob": frob.value, "approved": True, "perms": frob.perms})
         rt = state.request_tokens.get(token_value)
-        if rt is None or not em.login.request_token_usable(rt):
+        if rt is None:
             raise HTTPException(404, "unknown or expired request token")
-        if rt.status != "pending":
-            raise HTTPException(409, f"request token already {rt.status}")
-        if deny:
-            rt.status = "denied"
-            return JSONResponse({"oauth_token": rt.value, "approved": False})
         # Without a visit to the page nobody was asked anything: grant the most, so that
         # whatever the client goes on to call is allowed.
         granted = perms or rt.perms or "delete"
-        verifier = em.login.approve_request_token(rt, granted)
+        try:
+            if deny:
+                rt.deny(now)
+            else:
+                verifier = login.approve_request_token(rt, granted)
+        except GrantRefused as refusal:
+            raise _refused("request token", refusal) from None
+        if deny:
+            return JSONResponse({"oauth_token": rt.value, "approved": False})
         return JSONResponse(
             {
                 "oauth_token": rt.value,
@@ -132,22 +149,14 @@ def build_control(em: FlickrEmulator) -> Starlette:
             em.settings.available = boolean(body, "available", True)
         return JSONResponse({"available": em.settings.available})
 
-    async def clock(request: Request) -> Response:
-        if request.method == "POST":
-            body = await json_object(request, fields=("skew",))
-            em.settings.skew = number(body, "skew", 0.0, minimum=-MAX_SKEW, maximum=MAX_SKEW)
-        return JSONResponse({"skew": em.settings.skew, "server_time": int(em.now())})
-
     async def tickets(request: Request) -> Response:
-        settings = em.settings
+        schedule = em.settings.tickets
         if request.method == "POST":
             body = await json_object(request, fields=("polls", "fail_next"))
-            polls = integer(
-                body, "polls", settings.ticket_polls, minimum=1, maximum=MAX_TICKET_POLLS
-            )
-            fail_next = integer(body, "fail_next", settings.failing_tickets, minimum=0)
-            settings.ticket_polls, settings.failing_tickets = polls, fail_next
-        return JSONResponse({"polls": settings.ticket_polls, "fail_next": settings.failing_tickets})
+            polls = integer(body, "polls", schedule.done_after, minimum=1, maximum=MAX_TICKET_POLLS)
+            fail_next = integer(body, "fail_next", schedule.fail_next, minimum=0)
+            schedule.done_after, schedule.fail_next = polls, fail_next
+        return JSONResponse({"polls": schedule.done_after, "fail_next": schedule.fail_next})
 
     async def app_settings(request: Request) -> Response:
         body = (
@@ -167,9 +176,6 @@ def build_control(em: FlickrEmulator) -> Starlette:
             {"api_key": app.key, "title": app.title, "callback_url": app.callback_url}
         )
 
-    async def stats(request: Request) -> Response:
-        return JSONResponse(em.stats.to_json())
-
     return control_app(
         [
             Route("/approve", approve, methods=["POST"]),
@@ -177,9 +183,8 @@ def build_control(em: FlickrEmulator) -> Starlette:
             Route("/quota", quota, methods=["GET", "POST"]),
             Route("/transient", transient, methods=["POST"]),
             Route("/service", service, methods=["GET", "POST"]),
-            Route("/time", clock, methods=["GET", "POST"]),
             Route("/tickets", tickets, methods=["GET", "POST"]),
             Route("/app", app_settings, methods=["GET", "POST"]),
-            Route("/stats", stats, methods=["GET"]),
+            *em.base_control_routes(),  # /time, /stats, /reset
         ]
     )

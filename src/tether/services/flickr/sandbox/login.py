@@ -4,7 +4,8 @@ flows, flickr.md §6.1-6.2) and OAuth 1.0a (``/services/oauth/…``, §6.4).
 Invariants:
 - A frob or request token is single-use, bound to the API key that asked for it, and usable
   for ``FROB_LIFETIME`` / ``REQUEST_TOKEN_LIFETIME`` seconds (Flickr's lifetimes are
-  unconfirmed, flickr.md §14). Its status only moves pending -> approved | denied.
+  unconfirmed, flickr.md §14): a ``kit.grants.Grant``, so its status only moves
+  pending -> approved | denied, and approved -> used (then it is dropped).
 - The login page verifies the URL's ``api_sig`` over every parameter of the link (not the
   page's own login/password/action fields), so a tampered link (other perms) is refused.
 - Approving needs the sandbox user's login (e-mail or username) and password; refusing does
@@ -29,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from tether.sandbox.kit.grants import GrantRefused, GrantState
 from tether.services.flickr.sandbox import pages
 from tether.services.flickr.sandbox.incoming import Incoming, form_pairs, query_pairs, text
 from tether.services.flickr.sandbox.signing import (
@@ -47,10 +49,9 @@ from tether.services.flickr.sandbox.state import (
 )
 
 if TYPE_CHECKING:
-    from tether.services.flickr.sandbox.app import FlickrEmulator
+    from tether.services.flickr.sandbox.host import FlickrHost
 
 PERM_LEVELS: Final = ("read", "write", "delete")
-REQUEST_TOKEN_LIFETIME: Final = 3600
 
 
 def is_web_url(url: str) -> bool:
@@ -71,7 +72,7 @@ def with_query(url: str, **params: str) -> str:
 class LoginFlows:
     """The login page, the OAuth endpoints and the authorise page of one emulator."""
 
-    def __init__(self, emulator: FlickrEmulator) -> None:
+    def __init__(self, emulator: FlickrHost) -> None:
         self.em = emulator
 
     def routes(self) -> list[Route]:
@@ -86,11 +87,15 @@ class LoginFlows:
     # -- shared ---------------------------------------------------------------------------
 
     def request_token_usable(self, rt: RequestToken | None) -> bool:
-        return rt is not None and self.em.now() - rt.created <= REQUEST_TOKEN_LIFETIME
+        return rt is not None and rt.alive(self.em.now())
 
     def approve_request_token(self, rt: RequestToken, perms: str) -> str:
-        """Mark ``rt`` approved with ``perms``; returns the verifier (9 digits for ``oob``)."""
-        rt.status, rt.perms = "approved", perms
+        """Mark ``rt`` approved with ``perms``; returns the verifier (9 digits for ``oob``).
+
+        Raises:
+            GrantRefused: ``rt`` is expired or already decided.
+        """
+        rt.approve(self.em.now(), perms=perms)
         rt.verifier = self.em.state.new_verifier(oob=rt.callback == "oob")
         return rt.verifier
 
@@ -141,6 +146,7 @@ class LoginFlows:
         callback URL registered with the key)."""
         params, fields = await self._page_params(request)
         state = self.em.state  # after the await: a reset meanwhile replaced it
+        now = self.em.now()  # one instant for the whole decision: no expiry in between
         app = state.apps.get(params.get("api_key", ""))
         if app is None:
             return pages.notice("Invalid API key", "This link names no known application.", 400)
@@ -155,7 +161,7 @@ class LoginFlows:
         frob = None
         if "frob" in params:
             frob = state.frobs.get(params["frob"])
-            if frob is None or not frob.usable(self.em.now(), app.key):
+            if frob is None or not frob.usable(now, app.key):
                 return pages.notice(
                     "Invalid frob", "This link has expired: start again from the application.", 400
                 )
@@ -163,13 +169,13 @@ class LoginFlows:
                 return pages.notice("Already done", f"This request was already {frob.status}.", 400)
             frob.perms = perms  # what the user is asked for (also the control API's default)
         if fields.get("action") == "deny" and frob is not None and request.method == "POST":
-            frob.status = "denied"
+            frob.deny(now)
         shown = self._consent_step(request, fields, app.title, perms, params)
         if shown is not None:
             return shown
         if frob is None:
-            frob = state.new_frob(app.key, self.em.now())
-        frob.status, frob.perms = "approved", perms
+            frob = state.new_frob(app.key, now)
+        frob.approve(now, perms=perms)
         if "frob" in params:
             return pages.notice(
                 "You are signed in",
@@ -192,7 +198,7 @@ class LoginFlows:
         # Unknown, refused, expired, not yet approved or another key's: all "token_rejected"
         # (unconfirmed which problem name Flickr gives each case).
         rt = self.em.state.request_tokens.get(token)
-        if rt is None or rt.api_key != key or rt.status != "approved":
+        if rt is None or rt.api_key != key or rt.status is not GrantState.APPROVED:
             return None
         return rt.secret if self.request_token_usable(rt) else None
 
@@ -223,7 +229,11 @@ class LoginFlows:
             return text(problem.body(), 401)
         state = em.state
         rt = RequestToken(
-            state.new_token_value(), state.new_secret(), result.consumer_key, callback, em.now()
+            value=state.new_token_value(),
+            secret=state.new_secret(),
+            api_key=result.consumer_key,
+            callback=callback,
+            created=em.now(),
         )
         state.request_tokens[rt.value] = rt
         return text(
@@ -252,10 +262,14 @@ class LoginFlows:
                 )
             if not hmac.compare_digest(verifier.encode(), (rt.verifier or "").encode()):
                 raise OAuthProblem("verifier_invalid")
+            try:
+                rt.use(em.now())
+            except GrantRefused:  # expired since its secret was looked up
+                raise OAuthProblem("token_rejected") from None
         except OAuthProblem as problem:
             return text(problem.body(), 401)
         state = em.state
-        del state.request_tokens[rt.value]  # single use
+        del state.request_tokens[rt.value]  # spent: single use
         token = Token(
             state.new_token_value(),
             "oauth",
@@ -299,7 +313,7 @@ class LoginFlows:
         rt.perms = perms
         app = em.state.apps[rt.api_key]
         if fields.get("action") == "deny" and request.method == "POST":
-            rt.status = "denied"
+            rt.deny(em.now())
         shown = self._consent_step(request, fields, app.title, perms, params)
         if shown is not None:
             return shown

@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final
 
+from tether.sandbox.kit.grants import Grant, GrantState
+from tether.sandbox.kit.progress import Progression
+
 #: The sandbox application (32 hex key, 16 hex secret, the formats Flickr hands out).
 API_KEY: Final = "7f3c2a9e5b1d4c8fa0e6b2d9c4f1a8e3"
 SECRET: Final = "b5e1c9d3a7f20486"
@@ -65,6 +68,8 @@ _FIRST_PHOTO_ID: Final = 50_000_000_000
 _FIRST_UPLOAD_ID: Final = 90_000_000_001
 #: Seconds a frob stays usable; Flickr's lifetime is unconfirmed (flickr.md §6.1), an hour here.
 FROB_LIFETIME: Final = 3600
+#: The same for an OAuth request token (unconfirmed too, flickr.md §14).
+REQUEST_TOKEN_LIFETIME: Final = 3600
 
 
 def perms_at_least(have: str, want: str) -> bool:
@@ -245,38 +250,47 @@ class Token:
     secret: str = ""
 
 
-@dataclass(eq=False)
-class Frob:
+@dataclass(eq=False, kw_only=True)
+class Frob(Grant):
+    """A frob: a single-use ``Grant`` living ``FROB_LIFETIME`` seconds; ``perms`` is what the
+    login page asks for, then what was granted. Spent by ``flickr.auth.getToken``."""
+
     value: str
-    api_key: str
-    created: float
-    status: str = "pending"  # pending | approved | denied
-    perms: str | None = None  # requested on the login page, then granted
+    lifetime: float | None = FROB_LIFETIME
+
+    @property
+    def status(self) -> GrantState:
+        """The recorded state (``"pending"``, ``"approved"``, ``"denied"``)."""
+        return self.state
 
     def usable(self, now: float, api_key: str | None = None) -> bool:
         """Not expired (``FROB_LIFETIME``), and ``api_key``'s when one is given: the one rule
         of the login page, ``flickr.auth.getToken`` and the control API."""
-        return (api_key is None or self.api_key == api_key) and now - self.created <= FROB_LIFETIME
+        return self.alive(now, api_key)
 
 
-@dataclass(eq=False)
-class RequestToken:
+@dataclass(eq=False, kw_only=True)
+class RequestToken(Grant):
+    """An OAuth 1.0a request token: a single-use ``Grant`` living ``REQUEST_TOKEN_LIFETIME``
+    seconds; approval adds the ``verifier``; spent by ``/services/oauth/access_token``."""
+
     value: str
     secret: str
-    api_key: str
     callback: str
-    created: float
-    status: str = "pending"  # pending | approved | denied
-    perms: str | None = None  # asked for on the authorize page, then granted
+    lifetime: float | None = REQUEST_TOKEN_LIFETIME
     verifier: str | None = None
 
+    @property
+    def status(self) -> GrantState:
+        return self.state
 
-@dataclass(eq=False)
-class Ticket:
+
+@dataclass(eq=False, kw_only=True)
+class Ticket(Progression):
+    """An async upload's ticket: ``complete`` 0 while running, 1 done, 2 failed."""
+
     id: str
     photo_id: str
-    polls: int = 0
-    fails: bool = False
 
 
 @dataclass(frozen=True)
@@ -442,7 +456,7 @@ class FlickrState:
         value = (
             f"72157{self.rng.randrange(10**12):012d}-{self._hex(16)}-{self.rng.randrange(10**6)}"
         )
-        frob = self.frobs[value] = Frob(value, api_key, now)
+        frob = self.frobs[value] = Frob(value=value, api_key=api_key, created=now)
         return frob
 
     def new_verifier(self, oob: bool) -> str:

@@ -78,7 +78,7 @@ def new_photo(
         sha1=file.sha1,
     )
     if params.get("async") == "1":
-        ticket = Ticket(state.new_ticket_id(), p.id, fails=fail_ticket)
+        ticket = Ticket(id=state.new_ticket_id(), photo_id=p.id, fails=fail_ticket)
         state.tickets[ticket.id] = ticket
         if not fail_ticket:
             state.add_photo(p)
@@ -108,7 +108,7 @@ def replace_photo(
     p.touch(now)
     state.uploaded_sha1[(owner, file.sha1)] = p.id
     if params.get("async") == "1":
-        ticket = Ticket(state.new_ticket_id(), p.id)
+        ticket = Ticket(id=state.new_ticket_id(), photo_id=p.id)
         state.tickets[ticket.id] = ticket
         return Node("ticketid", text=ticket.id)
     return Node("photoid", {"secret": p.secret, "originalsecret": p.originalsecret}, p.id)

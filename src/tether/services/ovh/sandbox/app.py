@@ -14,10 +14,11 @@ and its control routes (mounted at ``/_sandbox/ovh`` by the combined app)::
     GET|POST /time                             {"skew": s}: server clock = real time + skew
     GET|POST /oauth2                           {"expires_in": n}: lifetime of new tokens
     GET /stats                                 request counts per path and per call, token grants
+    POST /reset                                this emulator's seeded state again (kit base)
 
 Invariants:
-- All state is on the ``OvhEmulator`` instance (``app.state.emulator``); ``reset()`` replaces it
-  with the seeded state and restores every tunable.
+- All state is on the ``OvhEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
+  ``seed()`` (``kit.base.EmulatorBase``): seeded data, clock, tunables and counters afresh.
 - Every answer under the API branches carries ``X-Ovh-Queryid``; the counters see every request
   that reaches this app (requests cut short by an injected fault never reach it).
 """
@@ -30,9 +31,8 @@ import hmac
 import itertools
 import os
 import random
-import time
 from collections import Counter
-from http import HTTPStatus
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -46,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tether.sandbox import control_api as ctl
 from tether.sandbox.control_api import control_app, json_object
+from tether.sandbox.kit.base import EmulatorBase, status_phrase
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
 from tether.services.ovh.sandbox.pages import make_validation_endpoint
@@ -164,16 +165,24 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
-class OvhEmulator:
+@dataclass
+class _Settings:
+    """Tunables set through the control API; a reset makes a fresh one."""
+
+    #: Lifetime announced for new OAuth2 tokens (``/oauth2``).
+    expires_in: int = DEFAULT_EXPIRES_IN
+
+
+class OvhEmulator(EmulatorBase):
     """One emulated OVHcloud API: state, clock, tunables, and the ASGI apps serving them."""
 
-    name: Final = "ovh"
+    name = "ovh"
+    stats_type = _Stats
+    settings_type = _Settings
+    state: OvhState
 
     def __init__(self) -> None:
-        self.state = OvhState.seeded()
-        self.skew = 0.0
-        self.expires_in = DEFAULT_EXPIRES_IN
-        self.stats = _Stats()
+        super().__init__()
         # Query ids look like OVH's: EU.ext-<n>.<hex node>.<counter>.<random>.
         self._qid_prefix = f"EU.ext-3.{os.urandom(4).hex()}.".encode()
         self._qid_counter = itertools.count(1)
@@ -184,19 +193,13 @@ class OvhEmulator:
 
     # -- Emulator protocol ----------------------------------------------------------------
 
+    def seed(self) -> None:
+        super().seed()
+        self.state = OvhState.seeded()
+
     @property
     def control(self) -> ASGIApp:
         return self._control
-
-    def reset(self) -> None:
-        self.state = OvhState.seeded()
-        self.skew = 0.0
-        self.expires_in = DEFAULT_EXPIRES_IN
-        self.stats = _Stats()
-
-    def now(self) -> float:
-        """The emulated server clock (Unix seconds)."""
-        return time.time() + self.skew
 
     def query_id(self) -> bytes:
         return b"%s%d.%012x" % (
@@ -208,10 +211,7 @@ class OvhEmulator:
     def error_response(self, status: int) -> RawResponse:
         body = _FAULT_BODIES.get(status)
         if body is None:
-            try:
-                phrase = HTTPStatus(status).phrase
-            except ValueError:
-                phrase = "Error"
+            phrase = status_phrase(status)
             side = "Server" if status >= 500 else "Client"
             body = {"class": f"{side}::{phrase.replace(' ', '')}", "message": phrase}
         headers = [*JSON_HEADERS, (b"x-ovh-queryid", self.query_id())]
@@ -278,35 +278,23 @@ class OvhEmulator:
                     status_code=409,
                 )
             if deny:
-                cred.status = "refused"
+                cred.deny(self.now())
             else:
-                cred.status = "validated"
-                cred.expiration = None if expires_in is None else self.now() + expires_in
+                cred.approve(self.now(), valid_for=expires_in)
             return JSONResponse(cred.to_json())
 
-        async def clock(request: Request) -> Response:
-            if request.method == "POST":
-                body = await json_object(request, fields=("skew",))
-                self.skew = ctl.number(
-                    body, "skew", 0.0, minimum=-ctl.MAX_SKEW, maximum=ctl.MAX_SKEW
-                )
-            return JSONResponse({"skew": self.skew, "server_time": int(self.now())})
-
         async def oauth2(request: Request) -> Response:
+            settings = self.settings
             if request.method == "POST":
                 body = await json_object(request, fields=("expires_in",))
-                self.expires_in = ctl.integer(body, "expires_in", DEFAULT_EXPIRES_IN, minimum=0)
-            return JSONResponse({"expires_in": self.expires_in})
-
-        async def stats(request: Request) -> Response:
-            return JSONResponse(self.stats.to_json())
+                settings.expires_in = ctl.integer(body, "expires_in", DEFAULT_EXPIRES_IN, minimum=0)
+            return JSONResponse({"expires_in": settings.expires_in})
 
         return control_app(
             [
                 Route("/credentials/{consumer_key}/validate", validate, methods=["POST"]),
-                Route("/time", clock, methods=["GET", "POST"]),
                 Route("/oauth2", oauth2, methods=["GET", "POST"]),
-                Route("/stats", stats, methods=["GET"]),
+                *self.base_control_routes(),
             ]
         )
 
@@ -346,13 +334,14 @@ class OvhEmulator:
         token = self.state.random_key(64)
         # Valid one second longer than announced: OVH announces 3599 for an hour-long token.
         assert client_id is not None
-        self.state.tokens[token] = AccessToken(client_id, self.now() + self.expires_in + 1)
+        expires_in = self.settings.expires_in
+        self.state.tokens[token] = AccessToken(client_id, self.now() + expires_in + 1)
         self.stats.token_grants += 1
         return JSONResponse(
             {
                 "access_token": token,
                 "token_type": "Bearer",
-                "expires_in": self.expires_in,
+                "expires_in": expires_in,
                 "scope": "all",
             },
             headers={"Cache-Control": "no-store", "Pragma": "no-cache"},

@@ -128,7 +128,7 @@ def make_validation_endpoint(
             return _form(state, cred)
         action = form.get("action", "")
         if action == "deny":
-            cred.status = "refused"
+            cred.deny(now())
             return _page("Access refused", "<p>The application was refused access.</p>")
         if action != "approve":
             return _form(state, cred, "Choose Authorize access or Refuse.")
@@ -138,8 +138,7 @@ def make_validation_endpoint(
         if not (known and hmac.compare_digest(password.encode(), ACCOUNT_PASSWORD.encode())):
             return _form(state, cred, "Invalid account ID or password.", login)
         _label, seconds = VALIDITIES.get(form.get("validity", "0"), VALIDITIES["0"])
-        cred.status = "validated"
-        cred.expiration = None if seconds is None else now() + seconds
+        cred.approve(now(), valid_for=seconds)
         if cred.redirection:
             return RedirectResponse(cred.redirection, status_code=303)
         return _page(

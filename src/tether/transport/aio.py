@@ -41,7 +41,7 @@ from yarl import URL
 
 from tether.core.errors import ConnectError, ConnectionLost, TimeoutError, TransportError
 from tether.core.messages import Request, Response
-from tether.transport import (
+from tether.transport.base import (
     USER_AGENT,
     TransportOptions,
     deadline_exceeded,

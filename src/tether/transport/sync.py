@@ -47,7 +47,7 @@ from tether.core.errors import (
 )
 from tether.core.messages import Request, Response
 from tether.core.redact import redact_url
-from tether.transport import (
+from tether.transport.base import (
     USER_AGENT,
     TransportOptions,
     deadline_exceeded,

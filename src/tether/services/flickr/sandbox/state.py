@@ -1,5 +1,5 @@
 """Seeded, deterministic state of the Flickr emulator: users, applications, 5,200 photos, sets,
-tokens, frobs, request tokens and upload tickets.
+the sandbox user's contacts, tokens, frobs, request tokens and upload tickets.
 
 Invariants:
 - ``FlickrState.seeded()`` always builds the same objects (ids, secrets, titles, tags, dates,
@@ -153,6 +153,29 @@ USERS: Final = (
     User("48889646112@N01", "grace", "Grace Hopper", "Arlington, USA", "grace"),
     User("66956608@N00", "alan", "Alan Turing", "Manchester, UK", "alan"),
     User(SEED_AUTHOR, "sybren", "Sybren Stüvel", "Amsterdam, NL", "sybren"),
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One of a user's contacts (``flickr.contacts.getList``): who, how related, and when
+    added (Unix seconds, for ``sort=time``)."""
+
+    nsid: str
+    friend: int
+    family: int
+    added: int
+    ignored: int = 0
+
+
+#: The sandbox user's contacts, one of each relation ``filter`` tells apart: friend only,
+#: family only, both, neither. Listing only: photo visibility still ignores them (see
+#: ``Photo.visible_to``).
+CONTACTS: Final = (
+    Contact("35034346050@N01", 1, 0, _FIRST_POSTED + 400),  # ada
+    Contact("48889646112@N01", 0, 1, _FIRST_POSTED + 100),  # grace
+    Contact("66956608@N00", 1, 1, _FIRST_POSTED + 300),  # alan
+    Contact(SEED_AUTHOR, 0, 0, _FIRST_POSTED + 200, ignored=1),  # sybren
 )
 
 
@@ -398,6 +421,8 @@ class FlickrState:
 
     #: Every user by NSID, the one table methods and pages look people up in.
     users: dict[str, User] = field(default_factory=lambda: {u.nsid: u for u in USERS})
+    #: Each user's contacts (NSID -> contacts in the order added); only the sandbox user has any.
+    contacts: dict[str, list[Contact]] = field(default_factory=lambda: {USER_NSID: list(CONTACTS)})
 
     # -- construction ---------------------------------------------------------------------
 

@@ -4,16 +4,20 @@ each taking the checked call (parameters, caller, clock) and returning the child
 
 Module map: ``base`` (Call, Caller, MethodError, paging, photo elements, perms), ``auth``
 (flickr.test.*, flickr.auth.*), ``photos`` (flickr.photos.*), ``people`` (flickr.photosets.*,
-flickr.people.*).
+flickr.people.*, flickr.contacts.getList), ``reflection`` (flickr.reflection.*, handed this
+table at call time).
 
 Invariants:
 - ``METHODS`` is the only table: a method is emulated iff it has a line here, with the
-  permission level the envelope checks before its handler runs.
+  permission level the envelope checks before its handler runs and the arguments and errors
+  ``flickr.reflection.getMethodInfo`` reports (``flickr.reflection.getMethods`` lists the
+  table's keys, so neither can drift from what is served).
 - The families import ``base`` only, never each other nor this module: no import circle.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from tether.services.flickr.sandbox.methods.auth import (
@@ -33,6 +37,7 @@ from tether.services.flickr.sandbox.methods.base import (
     NOT_LOGGED_IN,
     Call,
     Caller,
+    Handler,
     Method,
     MethodError,
     Payload,
@@ -43,6 +48,7 @@ from tether.services.flickr.sandbox.methods.base import (
     photo_url,
 )
 from tether.services.flickr.sandbox.methods.people import (
+    m_contacts_get_list,
     m_people_get_info,
     m_people_get_photos,
     m_people_get_public_photos,
@@ -54,29 +60,119 @@ from tether.services.flickr.sandbox.methods.photos import (
     m_delete,
     m_get_info,
     m_get_recent,
+    m_recently_updated,
     m_search,
     m_set_meta,
 )
+from tether.services.flickr.sandbox.methods.reflection import m_get_method_info, m_get_methods
+
+_PAGE: Final = ("extras", "per_page", "page")
+_SEARCH: Final = (
+    "user_id",
+    "tags",
+    "tag_mode",
+    "text",
+    "min_upload_date",
+    "max_upload_date",
+    "min_taken_date",
+    "max_taken_date",
+    "license",
+    "sort",
+    "machine_tags",
+    "machine_tag_mode",
+    "group_id",
+    "contacts",
+    "woe_id",
+    "place_id",
+    "has_geo",
+    "bbox",
+    "lat",
+    "lon",
+    *_PAGE,
+)
+_NO_PHOTO: Final = ((1, "Photo not found"),)
+_NO_USER: Final = ((1, "User not found"),)
+
+
+def _reflect(handler: Callable[[Call, Mapping[str, Method]], Payload]) -> Handler:
+    # Looks ``METHODS`` up when called, so the reflection lines see the whole table, their own
+    # lines included.
+    return lambda call: handler(call, METHODS)
+
 
 METHODS: Final[dict[str, Method]] = {
     "flickr.test.echo": Method(m_echo),
     "flickr.test.login": Method(m_login, "read"),
     "flickr.auth.getFrob": Method(m_get_frob),
-    "flickr.auth.getToken": Method(m_get_token),
-    "flickr.auth.checkToken": Method(m_check_token),
-    "flickr.auth.oauth.checkToken": Method(m_oauth_check_token),
+    "flickr.auth.getToken": Method(
+        m_get_token, required=("frob",), errors=((108, "Invalid frob"),)
+    ),
+    "flickr.auth.checkToken": Method(
+        m_check_token, required=("auth_token",), errors=((98, "Invalid auth token"),)
+    ),
+    "flickr.auth.oauth.checkToken": Method(
+        m_oauth_check_token, required=("oauth_token",), errors=((98, "Invalid token"),)
+    ),
     "flickr.auth.oauth.getAccessToken": Method(m_oauth_get_access_token, "read"),
-    "flickr.photos.search": Method(m_search),
-    "flickr.photos.getRecent": Method(m_get_recent),
-    "flickr.photos.getInfo": Method(m_get_info),
-    "flickr.photos.setMeta": Method(m_set_meta, "write"),
-    "flickr.photos.delete": Method(m_delete, "delete"),
-    "flickr.photos.upload.checkTickets": Method(m_check_tickets),
-    "flickr.photosets.getList": Method(m_sets_get_list),
-    "flickr.photosets.getPhotos": Method(m_sets_get_photos),
-    "flickr.people.getInfo": Method(m_people_get_info),
-    "flickr.people.getPhotos": Method(m_people_get_photos),
-    "flickr.people.getPublicPhotos": Method(m_people_get_public_photos),
+    "flickr.photos.search": Method(
+        m_search,
+        optional=_SEARCH,
+        errors=(
+            (2, "Unknown user"),
+            (3, "Parameterless searches have been disabled"),
+        ),
+    ),
+    "flickr.photos.getRecent": Method(m_get_recent, optional=_PAGE),
+    "flickr.photos.recentlyUpdated": Method(
+        m_recently_updated,
+        "read",
+        required=("min_date",),
+        optional=_PAGE,
+        errors=((1, "Required argument missing."), (2, "Not a valid date")),
+    ),
+    "flickr.photos.getInfo": Method(
+        m_get_info, required=("photo_id",), optional=("secret",), errors=_NO_PHOTO
+    ),
+    "flickr.photos.setMeta": Method(
+        m_set_meta,
+        "write",
+        required=("photo_id",),
+        optional=("title", "description"),
+        errors=_NO_PHOTO,
+    ),
+    "flickr.photos.delete": Method(m_delete, "delete", required=("photo_id",), errors=_NO_PHOTO),
+    "flickr.photos.upload.checkTickets": Method(m_check_tickets, required=("tickets",)),
+    "flickr.photosets.getList": Method(
+        m_sets_get_list, optional=("user_id", "page", "per_page"), errors=_NO_USER
+    ),
+    "flickr.photosets.getPhotos": Method(
+        m_sets_get_photos,
+        required=("photoset_id",),
+        optional=_PAGE,
+        errors=((1, "Photoset not found"),),
+    ),
+    "flickr.people.getInfo": Method(m_people_get_info, required=("user_id",), errors=_NO_USER),
+    "flickr.people.getPhotos": Method(
+        m_people_get_photos,
+        required=("user_id",),
+        optional=("min_upload_date", "max_upload_date", *_PAGE),
+        errors=((2, "Unknown user"),),
+    ),
+    "flickr.people.getPublicPhotos": Method(
+        m_people_get_public_photos, required=("user_id",), optional=_PAGE, errors=_NO_USER
+    ),
+    "flickr.contacts.getList": Method(
+        m_contacts_get_list,
+        "read",
+        optional=("filter", "page", "per_page", "sort"),
+        errors=((1, "Invalid sort parameter."),),
+    ),
+    "flickr.reflection.getMethods": Method(_reflect(m_get_methods)),
+    "flickr.reflection.getMethodInfo": Method(
+        _reflect(m_get_method_info),
+        required=("method_name",),
+        errors=((1, "Method not found"),),
+    ),
 }
 
 
@@ -96,10 +192,13 @@ __all__ = [
     "check_perms",
     "m_check_tickets",
     "m_check_token",
+    "m_contacts_get_list",
     "m_delete",
     "m_echo",
     "m_get_frob",
     "m_get_info",
+    "m_get_method_info",
+    "m_get_methods",
     "m_get_recent",
     "m_get_token",
     "m_login",
@@ -108,6 +207,7 @@ __all__ = [
     "m_people_get_info",
     "m_people_get_photos",
     "m_people_get_public_photos",
+    "m_recently_updated",
     "m_search",
     "m_set_meta",
     "m_sets_get_list",

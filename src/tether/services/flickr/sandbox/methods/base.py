@@ -91,9 +91,16 @@ Handler = Callable[[Call], Payload]
 
 @dataclass(frozen=True)
 class Method:
+    """A line of the method table: the handler, the permission the envelope checks, and what
+    ``flickr.reflection.getMethodInfo`` tells of it (arguments besides ``api_key`` and the
+    method's own error codes; the envelope's codes are added there)."""
+
     handler: Handler
     #: Least permission needed; "none" means no login required.
     perms: str = "none"
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    errors: tuple[tuple[int, str], ...] = ()
 
 
 def bad_url(values: Iterable[str]) -> bool:
@@ -121,16 +128,17 @@ def _int(text: str, default: int) -> int:
 
 
 def paginate(
-    items: Sequence[T], params: Mapping[str, str], default: int
+    items: Sequence[T], params: Mapping[str, str], default: int, cap: int = MAX_PER_PAGE
 ) -> tuple[Sequence[T], dict[str, str | int]]:
     """One page of ``items`` and the list attributes (``page pages perpage total``).
 
     A page past the last one is answered with the last page's items again: live Flickr keeps
     returning photos there (hugoh/Offlickr2#7 looped forever on "stop at an empty page";
     smeredith/wdc-flickr-proxy#21), so a client must stop on ``page > pages``. The ``page``
-    attribute echoes the page asked for (capped at 10,000, as Flickr caps it).
+    attribute echoes the page asked for (capped at 10,000, as Flickr caps it); ``per_page`` is
+    capped at ``cap`` (500, or a method's own maximum: 1,000 for contacts).
     """
-    per_page = min(_int(params.get("per_page", ""), default), MAX_PER_PAGE)
+    per_page = min(_int(params.get("per_page", ""), default), cap)
     page = min(_int(params.get("page", ""), 1), MAX_PAGE)
     total = len(items)
     pages = -(-total // per_page)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
-from tether.auth.ovh import Signer
+from tether.auth.keeper import TokenKeeper
+from tether.auth.oauth2 import Token
+from tether.auth.ovh import Signature
 from tether.core import jsonparse
 from tether.core.config import (
     EnvSource,
@@ -34,7 +37,7 @@ from tether.core.config import (
     Settings,
 )
 from tether.core.errors import ConfigError, TransportError
-from tether.core.flow import Exclusive, Flow, Now
+from tether.core.flow import Flow, Now
 from tether.core.messages import Request, Response
 from tether.core.paging import Cursor
 from tether.core.params import unalias
@@ -240,9 +243,9 @@ class _BaseClient:
         self._consumer_key = settings.get("consumer_key")
         self._client_id = settings.get("client_id")
         self._client_secret = settings.get("client_secret")
-        self._oauth2 = self._client_id is not None and self._application_key is None
+        oauth2 = self._client_id is not None and self._application_key is None
         if (
-            self._oauth2
+            oauth2
             and self._endpoint_name in ENDPOINTS
             and self._endpoint_name not in OAUTH2_TOKEN_URLS
         ):
@@ -255,14 +258,22 @@ class _BaseClient:
             or settings.get("token_url")
             or _default_token_url(self._endpoint_name, self._endpoint)
         )
-        if self._oauth2 and not self._token_url:
+        if oauth2 and not self._token_url:
             raise E.InvalidConfiguration(
                 f"No OAuth2 token URL known for endpoint {self._endpoint_name}; pass token_url="
             )
-        self._token: str | None = None
-        self._token_expires_at = 0.0
-        self._time_delta: int | None = None
-        self._signer_cache: tuple[str, Signer] | None = None
+        # The two ways to authenticate, each a strategy of tether.auth: a service account's
+        # bearer token (one grant however many calls, renewed before expiry), or the
+        # application-key signature with its clock delta (also what ``time_delta`` reads).
+        self._oauth2: TokenKeeper | None = (
+            TokenKeeper("ovh.oauth2", self._fetch_token) if oauth2 else None
+        )
+        self._signature = Signature(
+            self._application_key,
+            self._application_secret,
+            self._consumer_key,
+            self._server_time,
+        )
         self._transport_options = transport_options(
             timeout=timeout,
             proxy=proxy,
@@ -383,7 +394,7 @@ class _BaseClient:
     @property
     def time_delta(self) -> Any:
         """Seconds to add to the local clock to get OVH's (fetched once from ``/auth/time``)."""
-        return self._run(self._time_delta_flow())
+        return self._run(self._signature.synced())
 
     # --- flows ---------------------------------------------------------------------------
 
@@ -393,17 +404,9 @@ class _BaseClient:
             return self._base_root + path
         return self._endpoint + path
 
-    def _time_delta_flow(self, refresh: bool = False) -> Flow[int]:
-        if self._time_delta is not None and not refresh:
-            return self._time_delta
-        stale = self._time_delta
-        delta: int = yield Exclusive("ovh.time", self._fetch_time_delta(stale))
-        return delta
-
-    def _fetch_time_delta(self, stale: int | None) -> Flow[int]:
-        # Another call may have refreshed it while we waited for the lock.
-        if self._time_delta is not None and self._time_delta != stale:
-            return self._time_delta
+    def _server_time(self) -> Flow[int]:
+        # What the signature strategy asks before signing (tether.auth.ovh.Signature): OVH's
+        # clock, with this client's retry policy and python-ovh's errors.
         headers = self._unauth_headers()
         url = self._endpoint + "/auth/time"
 
@@ -414,15 +417,13 @@ class _BaseClient:
             response = yield from retrying(self._retry, build, throttle=self._throttle)
         except TransportError as e:
             raise E.HTTPError(f"Low HTTP request failed error: {e}") from e
-        now = yield Now()
         server_time = self._decode(response, "GET /auth/time")
         if not isinstance(server_time, int):
             raise E.InvalidResponse(
                 f"GET /auth/time answered {server_time!r}, not an integer timestamp",
                 response=response,
             )
-        self._time_delta = server_time - int(now)
-        return self._time_delta
+        return server_time
 
     def _unauth_headers(self) -> tuple[tuple[str, str], ...]:
         if self._application_key is not None:
@@ -448,10 +449,12 @@ class _BaseClient:
         label = f"ovh {where}"
         clock_retried = False
         oauth2 = self._oauth2
+        signature = self._signature
+        sign = need_auth and oauth2 is None
         while True:
             if need_auth:
-                if oauth2:
-                    token = yield from self._token_flow()
+                if oauth2 is not None:
+                    token = yield from oauth2.access_token()
                     auth_headers: tuple[tuple[str, str], ...] = (
                         ("Authorization", f"Bearer {token}"),
                     )
@@ -465,8 +468,8 @@ class _BaseClient:
                             f"Invalid ConsumerKey '{self._consumer_key}': request one with "
                             "new_consumer_key_request() or configure consumer_key"
                         )
-                    if self._time_delta is None:
-                        yield from self._time_delta_flow()
+                    if signature.delta is None:
+                        yield from signature.synced()
                     auth_headers = ()
             else:
                 auth_headers = self._unauth_headers()
@@ -474,20 +477,15 @@ class _BaseClient:
             def build(
                 now: float, auth_headers: tuple[tuple[str, str], ...] = auth_headers
             ) -> Request:
-                if need_auth and not oauth2:
-                    ts = int(now) + (self._time_delta or 0)
-                    ck = self._consumer_key or ""
-                    headers = (
-                        *base,
-                        ("X-Ovh-Application", self._application_key or ""),
-                        ("X-Ovh-Consumer", ck),
-                        ("X-Ovh-Timestamp", str(ts)),
-                        ("X-Ovh-Signature", self._signer(ck).sign(method, url, body, ts)),
-                    )
+                if sign:
+                    # ``signature.sign(request, now)``'s headers, without building the request
+                    # twice: this is the hot path (signed every attempt, with the delta).
+                    headers = (*base, *signature.headers(method, url, body, now))
                 else:
                     headers = (*base, *auth_headers)
                 return Request(method, url, headers, body, label=label)
 
+            seen = signature.taken
             try:
                 response = yield from retrying(
                     self._retry, build, pace=self._bucket, throttle=self._throttle
@@ -499,27 +497,13 @@ class _BaseClient:
                 ) from e
             if raw:
                 return RawResponse(response)
-            if (
-                response.status == 400
-                and need_auth
-                and not oauth2
-                and not clock_retried
-                and b"QUERY_TIME_OUT" in response.body
-            ):
+            if sign and not clock_retried and signature.stale(response):
                 # Our clock delta went stale (the local clock jumped, or OVH's did): take it
                 # again once and re-sign, instead of failing every call until restart.
                 clock_retried = True
-                yield from self._time_delta_flow(refresh=True)
+                yield from signature.resync(seen)
                 continue
             return self._decode(response, where)
-
-    def _signer(self, consumer_key: str) -> Signer:
-        # The consumer key changes after request_consumerkey(); rebuild the signer then.
-        signer = self._signer_cache
-        if signer is None or signer[0] != consumer_key:
-            signer = (consumer_key, Signer(self._application_secret or "", consumer_key))
-            self._signer_cache = signer
-        return signer[1]
 
     def _decode(self, response: Response, where: str) -> Any:
         if 200 <= response.status < 300 and response.status != 204:
@@ -550,23 +534,18 @@ class _BaseClient:
         )
         if isinstance(result, dict) and isinstance(result.get("consumerKey"), str):
             self._consumer_key = result["consumerKey"]
+            self._signature.consumer_key = self._consumer_key
             self._secrets = (self._application_secret, self._consumer_key, self._client_secret)
         return result
 
     # --- OAuth2 client credentials ---------------------------------------------------------
 
-    def _token_flow(self) -> Flow[str]:
-        now = yield Now()
-        if self._token is not None and now < self._token_expires_at:
-            return self._token
-        token: str = yield Exclusive("ovh.oauth2", self._fetch_token())
-        return token
-
-    def _fetch_token(self) -> Flow[str]:
-        now = yield Now()
-        # Someone else refreshed while we waited for the lock.
-        if self._token is not None and now < self._token_expires_at:
-            return self._token
+    def _fetch_token(self) -> Flow[Token]:
+        # The grant ``self._oauth2`` (a TokenKeeper) makes when it holds no fresh token, under
+        # its lock. python-ovh's request and error messages, so kept here rather than
+        # tether.auth.oauth2's generic ones.
+        # The clock is read before the grant: ``expires_in`` counts from when it was issued.
+        now: float = yield Now()
         basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode()
         request = Request(
             "POST",
@@ -611,13 +590,12 @@ class _BaseClient:
         expires_in = body.get("expires_in")
         # Refresh a little before expiry so a call never goes out with a token about to die.
         if isinstance(expires_in, (int, float)) and expires_in > 0:
-            margin = min(30.0, expires_in / 10)
-            self._token_expires_at = now + float(expires_in) - margin
+            expires_at = now + float(expires_in)
+            refresh_at = expires_at - min(30.0, expires_in / 10)
         else:
-            self._token_expires_at = float("inf")
-        self._token = token
+            expires_at = refresh_at = math.inf
         self._secrets = (*self._secrets, token)
-        return token
+        return Token(token, expires_at, refresh_at)
 
     # --- v2 cursor pagination -------------------------------------------------------------
 

@@ -105,3 +105,25 @@ def test_form_body_is_urlencode(fields: dict[str, str]) -> None:
     from tether.core.params import form_body
 
     assert form_body(fields) == urlencode(list(fields.items())).encode()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:s3cret-pw@127.0.0.1:8765/x?a=1", "http://user:***@127.0.0.1:8765/x?a=1"),
+        ("https://:s3cret-pw@proxy:3128", "https://:***@proxy:3128"),
+        ("https://user@host/", "https://user@host/"),  # no password: nothing to hide
+        ("http://host/p@th?q=a:b@c", "http://host/p@th?q=a:b@c"),  # "@" outside the authority
+    ],
+)
+def test_redact_url_hides_a_password_in_the_authority(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_a_bad_tether_sandbox_never_echoes_its_password() -> None:
+    from tether.core.errors import ConfigError
+    from tether.sandbox.client import sandbox_root
+
+    with pytest.raises(ConfigError) as e:
+        sandbox_root("http://user:s3cret-pw@127.0.0.1:8765/not-the-root")
+    assert "s3cret-pw" not in str(e.value) and "user:***@" in str(e.value)

@@ -59,14 +59,21 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def redact_url(url: str) -> str:
-    """Hide secret query parameters (``?token=abc`` → ``?token=***``)."""
+    """Hide secret query parameters (``?token=abc`` → ``?token=***``) and the password of a
+    ``user:password@`` part (a proxy or sandbox URL someone wrote with credentials)."""
 
     def sub(m: re.Match[str]) -> str:
         if is_secret(m.group("name")):
             return f"{m.group('sep')}{m.group('name')}={REDACTED}"
         return m.group(0)
 
+    if "@" in url:
+        url = _USERINFO.sub(rf"\g<head>\g<user>:{REDACTED}@", url, count=1)
     return _QUERY_PAIR.sub(sub, url)
+
+
+# scheme://user:password@ — only in the authority (no "/", "?" or "#" before the "@").
+_USERINFO = re.compile(r"(?P<head>^[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/?#@]*):[^/?#@]*@")
 
 
 def redact_text(text: str, secrets: Iterable[str | None]) -> str:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from tether.core import jsonparse
 from tether.core.errors import ConfigError
+from tether.core.redact import redact_url
 
 __all__ = ["fetch_credentials", "sandbox_ca", "sandbox_root"]
 
@@ -32,19 +33,20 @@ def sandbox_root(value: str) -> str:
         ConfigError: not an ``http(s)://host[:port]`` URL.
     """
     example = "e.g. TETHER_SANDBOX=http://127.0.0.1:8765 (what `tether sandbox` prints)"
+    shown = redact_url(value)  # never echo a password someone put in the URL
     try:
         parts = urlsplit(value.strip())
         port = parts.port  # reading it checks it: a ValueError for ":abc" or ":99999"
     except ValueError as e:
-        raise ConfigError(f"TETHER_SANDBOX={value!r} is not a valid URL ({e}); {example}") from None
+        raise ConfigError(f"TETHER_SANDBOX={shown!r} is not a valid URL ({e}); {example}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"TETHER_SANDBOX={value!r} is not a sandbox URL: it needs http:// or https:// and a "
+            f"TETHER_SANDBOX={shown!r} is not a sandbox URL: it needs http:// or https:// and a "
             f"host; {example}"
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ConfigError(
-            f"TETHER_SANDBOX={value!r}: give the sandbox's root URL only, without a path, "
+            f"TETHER_SANDBOX={shown!r}: give the sandbox's root URL only, without a path, "
             f"query or user name (every service lives under it); {example}"
         )
     host = parts.hostname

@@ -3,14 +3,14 @@ sync and async — never a RecursionError, and never a tree too deep to walk."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 import tether
+from tests.support.serve import serving
 from tether import flickr as flickrapi
 
 DEPTH = 100_000
@@ -41,13 +41,8 @@ class _Deep(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def deep_rest_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Deep)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/services/rest/"
-    server.shutdown()
-    server.server_close()
-    t.join(5)
+    with serving(_Deep) as root:
+        yield f"{root}/services/rest/"
 
 
 @pytest.mark.parametrize("fmt", ["etree", "xmlnode", "parsed-json"])

@@ -6,15 +6,15 @@ The real client against the sandbox (sync and async), or against a small local s
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 import tether
 from tests.services.flickr.conftest import urls
+from tests.support.serve import serving
 from tether import flickr as flickrapi
 
 
@@ -103,12 +103,8 @@ class _NotFlickr(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def not_flickr() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFlickr)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/services/rest/"
-    server.shutdown()
-    server.server_close()
+    with serving(_NotFlickr) as root:
+        yield f"{root}/services/rest/"
 
 
 def test_json_without_stat_is_not_a_flickr_answer(make_flickr: Any, not_flickr: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 import tether
+from tests.support.serve import serving
 from tether import ovh
 from tether.core.retry import RetryPolicy
 
@@ -194,12 +194,8 @@ class _Weird(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def weird_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Weird)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/1.0"
-    server.shutdown()
-    server.server_close()
+    with serving(_Weird) as root:
+        yield f"{root}/1.0"
 
 
 @pytest.mark.parametrize("path", ["/html", "/empty", "/notjson"])

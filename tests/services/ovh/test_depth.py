@@ -4,16 +4,16 @@ async), and a request body nested too deep is a 400 from the emulator, never a 5
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 import urllib3
 
 import tether
+from tests.support.serve import serving
 from tether.auth.ovh import Signer
 from tether.core.jsonparse import MAX_DEPTH
 
@@ -37,13 +37,8 @@ class _Deep(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def deep_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Deep)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/1.0"
-    server.shutdown()
-    server.server_close()
-    t.join(5)
+    with serving(_Deep) as root:
+        yield f"{root}/1.0"
 
 
 def test_deep_answer_is_a_protocol_error(make_client: Any, deep_server: str) -> None:

@@ -6,14 +6,14 @@ misconfigured endpoint or proxy answers, or against the sandbox.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 import tether
+from tests.support.serve import serving
 from tether import ovh
 
 
@@ -40,12 +40,8 @@ class _Misconfigured(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def misconfigured() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Misconfigured)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/1.0"
-    server.shutdown()
-    server.server_close()
+    with serving(_Misconfigured) as root:
+        yield f"{root}/1.0"
 
 
 def _client(make_client: Any, endpoint: str) -> Any:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.support.serve import serving
 
 
 class _Proxy(BaseHTTPRequestHandler):
@@ -52,12 +53,8 @@ class _Proxy(BaseHTTPRequestHandler):
 def proxy() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
     handler = type("P", (_Proxy,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with serving(handler) as root:
+        yield root, seen
 
 
 def test_calls_go_through_the_proxy(

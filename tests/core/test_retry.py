@@ -137,3 +137,18 @@ def test_retrying_paces_each_attempt_and_resigns_with_fresh_time() -> None:
     assert d.slept[0] == 1.0
     assert built_at[0] == 101.0  # signed after the wait, not before
     assert built_at[1] > built_at[0]  # a retry is built (signed) again
+
+
+def test_retry_after_of_an_answer_reads_seconds_and_dates_against_its_own_clock() -> None:
+    from tether.core.messages import Response
+    from tether.core.retry import retry_after_of
+
+    def answer(*headers: tuple[str, str]) -> Response:
+        return Response(429, headers)
+
+    assert retry_after_of(answer(("Retry-After", "7"))) == 7.0
+    assert retry_after_of(answer(("Retry-After", "-5"))) is None
+    assert retry_after_of(answer()) is None
+    dated = ("Retry-After", "Wed, 02 Dec 2026 10:00:30 GMT")
+    assert retry_after_of(answer(dated, ("Date", "Wed, 02 Dec 2026 10:00:00 GMT"))) == 30.0
+    assert retry_after_of(answer(dated)) is None  # no server clock to measure it against

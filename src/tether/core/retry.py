@@ -53,6 +53,7 @@ __all__ = [
     "Throttle",
     "give_up_note",
     "parse_retry_after",
+    "retry_after_of",
     "retrying",
 ]
 
@@ -85,6 +86,26 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def retry_after_of(response: Response, now: float | None = None) -> float | None:
+    """Seconds an answer's ``Retry-After`` asks to wait (``parse_retry_after``'s rules).
+
+    An HTTP date is measured against the answer's own ``Date`` (the server's clock: a local
+    clock that is off does not stretch or cut the wait); without one, against ``now``, and
+    with neither it gives ``None``.
+    """
+    value = (response.header("Retry-After") or "").strip()
+    if not value or value.replace(".", "", 1).isdigit():
+        return parse_retry_after(value, 0.0)
+    from email.utils import parsedate_to_datetime  # rare path
+
+    try:
+        now = parsedate_to_datetime(response.header("Date") or "").timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        if now is None:
+            return None
+    return parse_retry_after(value, now)
 
 
 @dataclass
@@ -271,8 +292,7 @@ def _throttle_of(outcome: Response | TetherError, now: float) -> tuple[bool, flo
     status = outcome.status
     if status != 429 and status != 503:
         return False, None
-    header = outcome.header("Retry-After")
-    retry_after = parse_retry_after(header, now) if header else None
+    retry_after = retry_after_of(outcome, now)
     return (status == 429 or retry_after is not None), retry_after
 
 

@@ -119,3 +119,31 @@ def test_explain_reports_a_problem_instead_of_raising() -> None:
 
     ex = explain(environ={"OVH_ENDPOINT": "ovh-mars"})
     assert ex.problem is not None and "ovh-mars" in ex.problem
+
+
+class _DatedTooMany(BaseHTTPRequestHandler):
+    """A 429 whose Retry-After is an HTTP date, 30 s after the answer's own Date."""
+
+    def do_GET(self) -> None:
+        body = b'{"message": "Too many requests"}'
+        self.send_response_only(429)  # no automatic Date: the one below is the server's
+        self.send_header("Date", "Wed, 02 Dec 2026 10:00:00 GMT")
+        self.send_header("Retry-After", "Wed, 02 Dec 2026 10:00:30 GMT")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_retry_after_as_an_http_date_is_measured_from_the_answer(make_client: Any) -> None:
+    # Before: the date was measured from the epoch, so retry_after was about 1.8e9 seconds.
+    with serving(_DatedTooMany) as root:
+        c = make_client(
+            endpoint=f"{root}/1.0", application_key="a", application_secret="b", retry=False
+        )
+        with pytest.raises(ovh.TooManyRequests) as e:
+            c.get("/auth/time", _need_auth=False)
+    assert e.value.retry_after == 30.0

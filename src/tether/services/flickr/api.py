@@ -30,8 +30,9 @@ from tether.core.flow import Blocking, Browse, Flow, Prompt, Sleep
 from tether.core.messages import Request, Response
 from tether.core.paging import PageNumber
 from tether.core.params import form_body
+from tether.core.ratelimit import Throttle
 from tether.core.redact import redact_url
-from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
+from tether.core.retry import RetryPolicy, give_up_note, retry_after_of, retrying
 from tether.runtime import Walk, make_runtime
 from tether.services.flickr import parse as P
 from tether.services.flickr.errors import (
@@ -300,9 +301,7 @@ class _BaseFlickr:
             self._retry = RetryPolicy(max_attempts=1, max_throttles=0)
         else:
             self._retry = retry
-        from tether.core.ratelimit import Throttle  # the 429 gate: one per client and service
-
-        self._throttle = Throttle()
+        self._throttle = Throttle()  # the 429 gate: one per client and service
         self._nonce: Callable[[], str] = lambda: secrets.token_hex(10)
         self._runtime = make_runtime(
             self._is_sync, transport, self._transport_options, browse=browser, prompt=prompt
@@ -1056,7 +1055,7 @@ def _check_http(response: Response, method: str, note: str = "") -> None:
             f"{method}: OAuth refused ({problem}): {hint}" + tail, status=401, method=method
         )
     if status == 429:
-        retry_after = _retry_after(response)
+        retry_after = retry_after_of(response)
         wait = (
             f"it asks to wait {retry_after:.0f} s before calling again"
             if retry_after is not None
@@ -1090,21 +1089,6 @@ def _check_http(response: Response, method: str, note: str = "") -> None:
         status=status,
         method=method,
     )
-
-
-def _retry_after(response: Response) -> float | None:
-    """Seconds from ``Retry-After``; an HTTP date is taken relative to the answer's own
-    ``Date`` (the server's clock), so no local clock is read."""
-    value = (response.header("Retry-After") or "").strip()
-    if not value or value.replace(".", "", 1).isdigit():
-        return parse_retry_after(value, 0.0)
-    from email.utils import parsedate_to_datetime  # rare path
-
-    try:
-        now = parsedate_to_datetime(response.header("Date") or "").timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None  # a date with no server clock to measure it against
-    return parse_retry_after(value, now)
 
 
 def _token_rejected(e: FlickrAuthError) -> bool:

@@ -41,9 +41,9 @@ from tether.core.flow import Flow, Now
 from tether.core.messages import Request, Response
 from tether.core.paging import Cursor
 from tether.core.params import unalias
-from tether.core.ratelimit import TokenBucket
+from tether.core.ratelimit import Throttle, TokenBucket
 from tether.core.redact import redact_text
-from tether.core.retry import RetryPolicy, give_up_note, parse_retry_after, retrying
+from tether.core.retry import RetryPolicy, give_up_note, retry_after_of, retrying
 from tether.runtime import Walk, make_runtime
 from tether.services.ovh import errors as E
 from tether.services.ovh.spec import (
@@ -290,9 +290,7 @@ class _BaseClient:
             self._retry = RetryPolicy(max_attempts=1, max_throttles=0)
         else:
             self._retry = retry
-        from tether.core.ratelimit import Throttle  # the 429 gate: one per client and service
-
-        self._throttle = Throttle()
+        self._throttle = Throttle()  # the 429 gate: one per client and service
         # OVH asks for fair use (~60 calls/minute per consumer key, python-ovh #81); a client
         # can pace itself instead of collecting 429s.
         self._bucket = (
@@ -514,7 +512,7 @@ class _BaseClient:
                 pass
         retry_after = None
         if response.status == 429:
-            retry_after = parse_retry_after(response.header("Retry-After"), 0.0)
+            retry_after = retry_after_of(response)
         note = give_up_note(response)
         return E.decode(response, f"{where}; {note}" if note else where, retry_after)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tether.core.errors import TetherError
-from tether.core.flow import Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
+from tether.core.flow import Blocking, Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
 from tether.core.messages import Request, Response
 
 
@@ -26,6 +26,7 @@ class Driver:
         self.slept: list[float] = []
         self.browsed: list[str] = []
         self.prompts: list[Prompt] = []
+        self.blocking = 0  # Blocking effects met (each one called in place)
         self._prompt = prompt
 
     def run(self, flow: Flow[Any]) -> Any:
@@ -55,6 +56,9 @@ class Driver:
                     error = e
             elif isinstance(effect, Gather):
                 value = [self.run(f) for f in effect.flows]
+            elif isinstance(effect, Blocking):
+                self.blocking += 1
+                value = effect.fn()
             elif isinstance(effect, Browse):
                 self.browsed.append(effect.url)
             elif isinstance(effect, Prompt):

@@ -16,8 +16,8 @@ from tether.core.cache import (
     VOLATILE_PARAMS,
     SimpleCache,
     cache_key,
-    is_cacheable,
 )
+from tether.services.flickr.spec import is_cacheable
 
 
 class Clock:

@@ -5,19 +5,20 @@
 ``delete_many``, ``incr``, ``decr``, ``clear``, ``close``), so a Django cache, or anything
 shaped like it, can be plugged in instead (the FlickrAPI manual promises exactly that).
 
-What may be cached (``is_cacheable``) — only reads. Flickr names its methods
-``flickr.<area>.<verb…>``, and VK and Ipernity follow the same habit. A method is a read when
-its last segment is a verb of looking, as a whole camel-case word: ``get…`` (``getInfo``,
-``getList``, ``getPhotos``), ``search``, ``find…`` (``findByEmail``), ``lookup…``
-(``lookupUser``), or ``echo``; plus a few reads whose names do not say so
-(``flickr.photos.recentlyUpdated``, ``flickr.places.placesFor…`` …, see ``EXTRA_READS``).
-Never cached, whatever the name:
+What is a read (``ReadRule``): each RPC service declares one rule in its ``spec.py`` and uses
+it twice, for retrying (a read is idempotent) and for caching (a read may be served from a
+cache unless its answer changes by design). RPC APIs name their methods
+``<area>.<verb…>`` (``flickr.photos.search``, VK's ``users.get``): a method is a read when its
+last segment is a verb of looking, as a whole camel-case word: ``get…`` (``getInfo``,
+``getList``), ``search``, ``find…``, ``lookup…``, ``echo``, ``check…``; plus the reads whose
+names do not say so, which the service lists (Flickr's ``photos.recentlyUpdated``). Never
+cached, though reads:
 
-- anything under an ``auth`` segment (``flickr.auth.getToken``, ``flickr.auth.getFrob``,
-  ``flickr.auth.oauth.getAccessToken`` …): these make, exchange or check credentials, and a
-  stale "token is valid" is exactly the wrong answer;
-- status polls whose whole point is change (``flickr.photos.upload.checkTickets``,
-  ``flickr.test.login``);
+- anything under an ``auth`` segment (``flickr.auth.getToken``, ``flickr.auth.oauth.checkToken``
+  …): these make, exchange or check credentials, and a stale "token is valid" is exactly the
+  wrong answer;
+- ``check…`` verbs and the polls a service lists (``flickr.photos.upload.checkTickets``,
+  ``flickr.test.login``): their whole point is the current state;
 - every write: ``set…``, ``add…``, ``remove…``, ``delete``, ``create``, ``edit…``, uploads and
   replaces (not method calls at all), and any verb not listed above.
 
@@ -48,56 +49,65 @@ from typing import Any, Final
 
 __all__ = [
     "CREDENTIAL_PARAMS",
-    "EXTRA_READS",
     "VOLATILE_PARAMS",
+    "ReadRule",
     "SimpleCache",
     "cache_key",
-    "is_cacheable",
 ]
 
-# --- what may be cached ---------------------------------------------------------------------
+# --- what is a read -----------------------------------------------------------------------
 
 # A read verb, as a whole camel-case word: "getInfo" and "get" yes, "getaway" no.
-_READ_VERB = re.compile(r"(?:get|search|find|lookup|echo)(?:[A-Z0-9_]|$)")
-
-EXTRA_READS: Final = frozenset(
-    {
-        "flickr.photos.recentlyUpdated",
-        "flickr.photos.geo.photosForLocation",
-        "flickr.places.placesForBoundingBox",
-        "flickr.places.placesForContacts",
-        "flickr.places.placesForTags",
-        "flickr.places.placesForUser",
-        "flickr.places.tagsForPlace",
-    }
-)
-
-# Reads by name whose answer changes by design: serving them from a cache breaks their purpose.
-_NEVER: Final = frozenset({"flickr.photos.upload.checkTickets", "flickr.test.login"})
+_READ_VERB = re.compile(r"(?:get|search|find|lookup|echo|check)(?:[A-Z0-9_]|$)")
+_CHECK_VERB = re.compile(r"check(?:[A-Z0-9_]|$)")
 
 
-def is_cacheable(method: str) -> bool:
-    """Whether answers of ``method`` may be served from a cache (the rule is in the module
-    docstring).
+class ReadRule:
+    """One service's rule for which methods are reads (see the module docstring).
 
     Args:
-        method: the full dotted method name (``"flickr.photos.search"``); the ``flickr.``
-            prefix may be left out.
-
-    Returns:
-        ``True`` only for reads.
+        prefix: the namespace every method name has and users may leave out (``"flickr."``).
+        extra_reads: reads whose names do not say so, full names.
+        volatile: reads whose answer changes by design: retried, never cached.
     """
-    if not isinstance(method, str) or not method:
-        return False
-    full = method if method.startswith("flickr.") else "flickr." + method
-    if method in _NEVER or full in _NEVER:
-        return False
-    parts = method.split(".")
-    if "auth" in parts[:-1]:
-        return False
-    if method in EXTRA_READS or full in EXTRA_READS:
-        return True
-    return _READ_VERB.match(parts[-1]) is not None
+
+    __slots__ = ("_extra", "_prefix", "_volatile")
+
+    def __init__(
+        self, prefix: str = "", extra_reads: Iterable[str] = (), volatile: Iterable[str] = ()
+    ) -> None:
+        self._prefix = prefix
+        self._extra = frozenset(extra_reads)
+        self._volatile = frozenset(volatile)
+
+    def _full(self, method: str) -> str:
+        p = self._prefix
+        return method if not p or method.startswith(p) else p + method
+
+    def is_read(self, method: str) -> bool:
+        """Whether ``method`` only reads: sending it twice acts no more than once (retries)."""
+        if not isinstance(method, str) or not method:
+            return False
+        full = self._full(method)
+        if full in self._extra or full in self._volatile:
+            return True
+        return _READ_VERB.match(full.rsplit(".", 1)[-1]) is not None
+
+    def cacheable(self, method: str) -> bool:
+        """Whether answers of ``method`` may be served from a cache: reads, except credentials,
+        ``check…`` verbs and the volatile ones."""
+        if not self.is_read(method):
+            return False
+        full = self._full(method)
+        if full in self._volatile:
+            return False
+        parts = full.split(".")
+        if "auth" in parts[:-1]:
+            return False
+        return _CHECK_VERB.match(parts[-1]) is None
+
+    def __repr__(self) -> str:
+        return f"ReadRule(prefix={self._prefix!r})"
 
 
 # --- keys -----------------------------------------------------------------------------------
@@ -207,6 +217,9 @@ def _norm(key: Any) -> Hashable:
 class SimpleCache:
     """In-memory cache with per-entry timeouts and a size bound; thread-safe.
 
+    ``nonblocking`` tells facades it never waits on I/O (a dict under a lock), so the async
+    driver calls it inline instead of in a worker thread (``tether.services.kit.rpc``).
+
     Timeouts are in seconds. ``timeout=None`` in ``set``/``add``/… means the cache's default
     (FlickrAPI's meaning; in Django ``None`` means "forever": pass ``math.inf`` for that here);
     a timeout of 0 or less stores nothing and removes the key (as in Django).
@@ -221,6 +234,8 @@ class SimpleCache:
     Raises:
         ValueError: ``max_entries`` < 1 or ``cull_frequency`` < 0.
     """
+
+    nonblocking = True
 
     def __init__(
         self,

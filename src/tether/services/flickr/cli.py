@@ -208,13 +208,7 @@ def ready_args(creds: Mapping[str, Any]) -> dict[str, Any]:
 def _ready_token(creds: Mapping[str, Any]) -> Any:
     from tether.flickr import OAuthToken
 
-    return OAuthToken(
-        creds["oauth_token"],
-        creds["oauth_token_secret"],
-        "delete",
-        username=creds["user"]["username"],
-        user_nsid=creds["user"]["nsid"],
-    )
+    return OAuthToken.of_sandbox(creds)
 
 
 def _settings(environ: Mapping[str, str]) -> Any:
@@ -226,13 +220,11 @@ def _settings(environ: Mapping[str, str]) -> Any:
     settings = Settings([EnvSource("FLICKR_", environ)])
     for name in ("api_key", "api_secret"):
         settings.resolve(name)
-    sandbox = environ.get("TETHER_SANDBOX")
-    if sandbox:
-        from tether.sandbox.client import fetch_credentials
+    from tether.services.kit.client import sandbox_redirect
 
-        root = sandbox.rstrip("/")
-        creds = fetch_credentials(root)["flickr"]
-        src = f"sandbox {root} (TETHER_SANDBOX)"
+    sandbox = sandbox_redirect("flickr", environ)
+    if sandbox is not None:
+        creds, src = sandbox.credentials, sandbox.source
         if not settings.get("api_key"):
             settings.override("api_key", creds["api_key"], src)
             settings.override("api_secret", creds["secret"], src)
@@ -280,9 +272,11 @@ def _client(**kw: Any) -> Any:
         if stored is not None:
             flickr.oauth_token = stored
     if sandbox and _uses_sandbox_token(flickr, os.environ):
-        from tether.sandbox.client import fetch_credentials
+        from tether.services.kit.client import sandbox_redirect
 
-        flickr.oauth_token = _ready_token(fetch_credentials(sandbox)["flickr"])
+        redirect = sandbox_redirect("flickr", os.environ)
+        assert redirect is not None  # TETHER_SANDBOX is set
+        flickr.oauth_token = _ready_token(redirect.credentials)
     return flickr
 
 

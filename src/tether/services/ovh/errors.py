@@ -16,6 +16,7 @@ from tether.core import errors as core
 from tether.core import jsonparse
 from tether.core.messages import Response
 from tether.core.redact import redact_url
+from tether.services.kit.rest import StatusTable
 
 
 class APIError(core.APIError):
@@ -127,21 +128,27 @@ class OAuth2FailureError(APIError, core.AuthError):
     """The OAuth2 token endpoint refused the client credentials or answered nonsense."""
 
 
-_BY_CODE_403: dict[str, type[APIError]] = {
-    "NOT_GRANTED_CALL": NotGrantedCall,
-    "NOT_CREDENTIAL": NotCredential,
-    "INVALID_KEY": InvalidKey,
-    "INVALID_CREDENTIAL": InvalidCredential,
-    "FORBIDDEN": Forbidden,
-}
-
-_BY_STATUS: dict[int, type[APIError]] = {
-    404: ResourceNotFoundError,
-    400: BadParametersError,
-    409: ResourceConflictError,
-    460: ResourceExpiredError,
-    429: TooManyRequests,
-}
+#: python-ovh's status and ``errorCode`` mapping (ovh.md §7.3), as the REST kit's table.
+_ERRORS = StatusTable(
+    by_status={
+        404: ResourceNotFoundError,
+        400: BadParametersError,
+        409: ResourceConflictError,
+        460: ResourceExpiredError,
+        429: TooManyRequests,
+    },
+    server_error=ServerSideError,
+    default=APIError,
+    by_code={
+        403: {
+            "NOT_GRANTED_CALL": NotGrantedCall,
+            "NOT_CREDENTIAL": NotCredential,
+            "INVALID_KEY": InvalidKey,
+            "INVALID_CREDENTIAL": InvalidCredential,
+            "FORBIDDEN": Forbidden,
+        }
+    },
+)
 
 _HINTS: dict[str, str] = {
     "INVALID_KEY": "check application_key (and endpoint: keys belong to one region)",
@@ -213,11 +220,7 @@ def decode(response: Response, where: str, retry_after: float | None = None) -> 
     else:
         message, code = (body if isinstance(body, str) else None), None
     code = code if isinstance(code, str) else None
-    cls: type[APIError] | None = _BY_CODE_403.get(code or "") if status == 403 else None
-    if cls is None:
-        cls = _BY_STATUS.get(status)
-    if cls is None:
-        cls = ServerSideError if status >= 500 else APIError
+    cls: Any = _ERRORS.error_class(status, code)
     text = f"{message}" if message is not None else f"HTTP {status}"
     text += f" ({where})"
     hint = _HINTS.get(code or "") or _STATUS_HINTS.get(status)

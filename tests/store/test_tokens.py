@@ -214,7 +214,7 @@ def test_unreadable_and_unwritable_files(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tether.store.tokens as tokens_module
+    import tether.store.tokenfile as tokens_module
 
     f = TokenFile(tmp_path / "t")
     f.set("kept")

@@ -1,9 +1,8 @@
 """OVHcloud client: ``Client`` (sync) and ``AsyncClient``, python-ovh's API under the same names.
 
-Both classes share every line of logic: each public method builds a flow (``tether.core.flow``)
-and hands it to ``self._run``, which is ``SyncRuntime.run`` (returns the value) for ``Client``
-and ``AsyncRuntime.run`` (returns an awaitable) for ``AsyncClient``. So ``client.get('/me')``
-and ``await aclient.get('/me')`` are the same code path.
+Both are the facade kit's twins (``tether.services.kit``) of one ``_BaseClient``: each public
+method builds a flow and returns ``self._run(flow)``, a value on ``Client`` and an awaitable on
+``AsyncClient``; configuration is ``config``, the wire format ``wire``.
 
 Where python-ovh's README and its code disagree we follow the README: a custom ``config_file``
 does not inherit environment variables; ``_need_auth=False`` sends an unauthenticated call.

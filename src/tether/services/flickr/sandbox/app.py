@@ -314,9 +314,7 @@ class FlickrEmulator(EmulatorBase):
             self._gate()
             caller = self._identify(incoming, method)
             self._charge(caller.api_key)
-            spec = METHODS.get(method)
-            if spec is None:
-                raise MethodError(112, f'Method "{method}" not found')
+            spec = METHODS.lookup(method)  # Flickr's 112 for an unknown method
             if bad_url(params.values()):
                 raise MethodError(116, "Bad URL found")
             check_perms(spec.perms, caller)

@@ -17,6 +17,8 @@ Invariants:
   fragment stays last, where a browser keeps it.
 - A page reads the emulator's state only once the request's form has arrived, so a reset
   meanwhile never leaves it writing into discarded state.
+- Pages are drawn by the kit's shell (``kit.pages``): everything escaped, and the sign-in
+  page names the test account ``_good_login`` accepts (``SHELL``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from tether.sandbox.kit.grants import GrantRefused, GrantState
-from tether.services.flickr.sandbox import pages
+from tether.sandbox.kit.pages import PAGE_FIELDS, Shell, TestAccount
 from tether.services.flickr.sandbox.incoming import Incoming, form_pairs, query_pairs, text
 from tether.services.flickr.sandbox.signing import (
     OAuthProblem,
@@ -52,6 +54,18 @@ if TYPE_CHECKING:
     from tether.services.flickr.sandbox.host import FlickrHost
 
 PERM_LEVELS: Final = ("read", "write", "delete")
+
+#: What each permission level lets an application do (each includes the ones before).
+PERMS_TEXT: Final = {
+    "read": "see your photos and details, including private ones",
+    "write": "see, upload, edit and replace your photos",
+    "delete": "see, upload, edit, replace and delete your photos",
+}
+
+#: The kit's page shell, naming the account ``_good_login`` accepts.
+SHELL: Final = Shell(
+    "Flickr", TestAccount(USERNAME, PASSWORD, alias=LOGIN), login_label="Email or username"
+)
 
 
 def is_web_url(url: str) -> bool:
@@ -105,7 +119,7 @@ class LoginFlows:
         params = dict(query_pairs(request.scope))
         fields: dict[str, str] = {}
         for name, value in await form_pairs(request):
-            (fields if name in pages.PAGE_FIELDS else params)[name] = value
+            (fields if name in PAGE_FIELDS else params)[name] = value
         return params, fields
 
     @staticmethod
@@ -127,18 +141,29 @@ class LoginFlows:
         """The page to show before a grant (the consent form, a refusal, a failed sign-in), or
         ``None`` when the user signed in and approved."""
         if request.method == "GET":
-            return pages.consent(app_title=app_title, perms=perms, hidden=params)
+            return self._consent(app_title, perms, params)
         if fields.get("action") == "deny":
-            return pages.notice("Access refused", f"{app_title} was not given access.")
+            return SHELL.notice("Access refused", f"{app_title} was not given access.")
         if not self._good_login(fields):
-            return pages.consent(
-                app_title=app_title,
-                perms=perms,
-                hidden=params,
-                login=fields.get("login", ""),
-                error="Wrong login or password.",
+            return self._consent(
+                app_title, perms, params, fields.get("login", ""), "Wrong login or password."
             )
         return None
+
+    @staticmethod
+    def _consent(
+        app_title: str, perms: str, params: Mapping[str, str], login: str = "", error: str = ""
+    ) -> Response:
+        """The sign-in-and-approve page; with ``error`` it is answered with HTTP 401."""
+        return SHELL.consent(
+            app_name=app_title,
+            asks=[(perms, PERMS_TEXT.get(perms, perms))],
+            hidden=params,
+            login=login,
+            error=error,
+            approve="OK, I'll authorize it",
+            deny="No thanks",
+        )
 
     async def auth_page(self, request: Request) -> Response:
         """Desktop flow (``frob`` in the signed link: approve here, then the application
@@ -149,24 +174,24 @@ class LoginFlows:
         now = self.em.now()  # one instant for the whole decision: no expiry in between
         app = state.apps.get(params.get("api_key", ""))
         if app is None:
-            return pages.notice("Invalid API key", "This link names no known application.", 400)
+            return SHELL.notice("Invalid API key", "This link names no known application.", 400)
         api_sig = params.get("api_sig", "")
         if not api_sig or not legacy_valid(app.secret, params, api_sig):
-            return pages.notice(
+            return SHELL.notice(
                 "Invalid login link", "The link's signature does not check out (error 96).", 400
             )
         perms = params.get("perms", "")
         if perms not in PERM_LEVELS:
-            return pages.notice("Invalid login link", "perms must be read, write or delete.", 400)
+            return SHELL.notice("Invalid login link", "perms must be read, write or delete.", 400)
         frob = None
         if "frob" in params:
             frob = state.frobs.get(params["frob"])
             if frob is None or not frob.usable(now, app.key):
-                return pages.notice(
+                return SHELL.notice(
                     "Invalid frob", "This link has expired: start again from the application.", 400
                 )
             if frob.status != "pending":
-                return pages.notice("Already done", f"This request was already {frob.status}.", 400)
+                return SHELL.notice("Already done", f"This request was already {frob.status}.", 400)
             frob.perms = perms  # what the user is asked for (also the control API's default)
         if fields.get("action") == "deny" and frob is not None and request.method == "POST":
             frob.deny(now)
@@ -177,7 +202,7 @@ class LoginFlows:
             frob = state.new_frob(app.key, now)
         frob.approve(now, perms=perms)
         if "frob" in params:
-            return pages.notice(
+            return SHELL.notice(
                 "You are signed in",
                 f"{app.title} now has {perms} access. Return to the application to continue.",
             )
@@ -185,7 +210,7 @@ class LoginFlows:
             # Unconfirmed: ``extra`` passed through to the callback (flickr.md §6.2).
             extra = {"extra": params["extra"]} if "extra" in params else {}
             return RedirectResponse(with_query(app.callback_url, frob=frob.value, **extra), 303)
-        return pages.code_page(
+        return SHELL.code_page(
             "You are signed in",
             "No callback URL is registered with this application's key; its callback would "
             "receive this frob:",
@@ -301,15 +326,15 @@ class LoginFlows:
         params, fields = await self._page_params(request)
         rt = em.state.request_tokens.get(params.get("oauth_token", ""))
         if rt is None or not self.request_token_usable(rt):
-            return pages.notice(
+            return SHELL.notice(
                 "Invalid request", "This authorisation link is unknown or has expired.", 400
             )
         if rt.status != "pending":
-            return pages.notice("Already done", f"This request was already {rt.status}.", 400)
+            return SHELL.notice("Already done", f"This request was already {rt.status}.", 400)
         # Unconfirmed what Flickr grants when perms is left out (flickr.md §6.4): read here.
         perms = params.get("perms") or "read"
         if perms not in PERM_LEVELS:
-            return pages.notice("Invalid request", "perms must be read, write or delete.", 400)
+            return SHELL.notice("Invalid request", "perms must be read, write or delete.", 400)
         rt.perms = perms
         app = em.state.apps[rt.api_key]
         if fields.get("action") == "deny" and request.method == "POST":
@@ -319,7 +344,7 @@ class LoginFlows:
             return shown
         verifier = self.approve_request_token(rt, perms)
         if rt.callback == "oob":
-            return pages.code_page(
+            return SHELL.code_page(
                 "Your code", f"Type this code into {app.title} to finish:", verifier
             )
         # 303 See Other: the browser follows a POST's redirect with a GET.

@@ -4,7 +4,7 @@ Below its mount point (``/ovh`` in the combined sandbox)::
 
     /1.0/...  /v1/...          the v1 API (``routes.V1_ENDPOINTS``), /v1 being an alias
     /v2/...                    the v2 API (``routes.V2_ENDPOINTS``, cursor pagination)
-    /auth/?credentialToken=…   the consumer-key validation page (``pages.py``)
+    /auth/?credentialToken=…   the consumer-key validation page (``routes/auth.py``)
     /auth/oauth2/token         OAuth2 client-credentials token endpoint
     /cgi-bin/order/facture.*   the bill documents that ``pdfUrl`` / ``url`` point at
 
@@ -25,8 +25,6 @@ Invariants:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import itertools
 import os
@@ -34,7 +32,6 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -49,8 +46,8 @@ from tether.sandbox.control_api import control_app, json_object
 from tether.sandbox.kit.base import EmulatorBase, status_phrase
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
-from tether.services.ovh.sandbox.pages import make_validation_endpoint
 from tether.services.ovh.sandbox.routes import V1_ENDPOINTS, V2_ENDPOINTS
+from tether.services.ovh.sandbox.routes.auth import make_token_endpoint, make_validation_endpoint
 from tether.services.ovh.sandbox.state import (
     ACCOUNT_LOGIN,
     ACCOUNT_PASSWORD,
@@ -60,7 +57,6 @@ from tether.services.ovh.sandbox.state import (
     CONSUMER_KEY_READONLY,
     OAUTH2_CLIENT_ID,
     OAUTH2_CLIENT_SECRET,
-    AccessToken,
     OvhState,
 )
 
@@ -156,15 +152,6 @@ class _Front:
         return wrapped
 
 
-def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="OVHcloud"'
-    return JSONResponse(
-        {"error": error, "error_description": description}, status_code=status, headers=headers
-    )
-
-
 @dataclass
 class _Settings:
     """Tunables set through the control API; a reset makes a fresh one."""
@@ -248,7 +235,7 @@ class OvhEmulator(EmulatorBase):
             Mount("/v1", app=api_v1),
             Mount("/v2", app=api_v2),
             Route("/auth/", validation, methods=["GET", "POST"]),
-            Route("/auth/oauth2/token", self._token, methods=["POST"]),
+            Route("/auth/oauth2/token", make_token_endpoint(self), methods=["POST"]),
             Route("/cgi-bin/order/facture.pdf", self._bill_document, methods=["GET"]),
             Route("/cgi-bin/order/facture.cgi", self._bill_document, methods=["GET"]),
         ]
@@ -296,55 +283,6 @@ class OvhEmulator(EmulatorBase):
                 Route("/oauth2", oauth2, methods=["GET", "POST"]),
                 *self.base_control_routes(),
             ]
-        )
-
-    # -- OAuth2 ---------------------------------------------------------------------------
-
-    async def _token(self, request: Request) -> Response:
-        """Client-credentials grant (ovh.md §5): Basic auth or form credentials."""
-        content_type = request.headers.get("content-type", "")
-        if not content_type.startswith("application/x-www-form-urlencoded"):
-            return _oauth_error(
-                400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded"
-            )
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-        client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        authorization = request.headers.get("authorization", "")
-        if authorization[:6].lower() == "basic ":
-            try:
-                decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                return _oauth_error(401, "invalid_client", "client authentication failed")
-            user, _, password = decoded.partition(":")
-            # RFC 6749 §2.3.1: both parts are form-encoded before base64.
-            client_id, client_secret = unquote_plus(user), unquote_plus(password)
-        expected = self.state.oauth2_clients.get(client_id or "")
-        if expected is None or not hmac.compare_digest(
-            (client_secret or "").encode(), expected.encode()
-        ):
-            return _oauth_error(401, "invalid_client", "client authentication failed")
-        grant = form.get("grant_type")
-        if grant != "client_credentials":
-            return _oauth_error(
-                400, "unsupported_grant_type", f"grant_type {grant!r} is not supported"
-            )
-        scope = form.get("scope", "all")
-        if scope != "all":
-            return _oauth_error(400, "invalid_scope", "the only scope is 'all'")
-        token = self.state.random_key(64)
-        # Valid one second longer than announced: OVH announces 3599 for an hour-long token.
-        assert client_id is not None
-        expires_in = self.settings.expires_in
-        self.state.tokens[token] = AccessToken(client_id, self.now() + expires_in + 1)
-        self.stats.token_grants += 1
-        return JSONResponse(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": expires_in,
-                "scope": "all",
-            },
-            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
 
     # -- bill documents -------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""The OVH REST layer of the emulator: endpoint table, authentication, one ASGI dispatcher.
+"""The OVH REST layer of the emulator: endpoint table, authentication, one ASGI dispatcher,
+built on the emulator kit's router and pipeline (``tether.sandbox.kit.rest``). What is OVH's
+own stays here: its signature check, its error bodies, its access rules, its body checks.
 
 Invariants:
 - Every response is JSON and carries an ``X-Ovh-Queryid`` header; error bodies are always JSON
@@ -9,7 +11,8 @@ Invariants:
   → AK known (403 INVALID_KEY) → CK known for that AK (403 NOT_CREDENTIAL) → signature (400
   INVALID_SIGNATURE) → timestamp window (400 QUERY_TIME_OUT) → credential validated (403
   INVALID_CREDENTIAL) → allowed IPs (403) → access rules (403 NOT_GRANTED_CALL) → body shape
-  (400) → handler.
+  (400) → handler. The route is the kit's ``Router`` (a wrong verb on a known path is the same
+  404 as an unknown path); the rest are ``STEPS``, run by the kit's ``Pipeline``.
 - A body is JSON (RFC 8259: no NaN or Infinity) nested at most ``jsonparse.MAX_DEPTH`` deep, or a
   400: nothing a client sends can make the emulator answer 500.
 - The signature is verified over the request *exactly as received*: ``scope["raw_path"]`` and
@@ -23,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
@@ -32,6 +34,16 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 from tether.core import jsonparse
+from tether.sandbox.kit.rest import (
+    MethodNotAllowed,
+    NoRoute,
+    Pipeline,
+    Router,
+    Step,
+    read_body,
+    send_answer,
+    server_host,
+)
 from tether.services.ovh.sandbox.state import Credential, OvhState
 
 #: Accepted distance between ``X-Ovh-Timestamp`` and the emulated server clock, in seconds.
@@ -247,7 +259,8 @@ class Backend(Protocol):
 
 @dataclass(slots=True)
 class Ctx:
-    """Everything a handler may look at."""
+    """Everything a handler may look at. The pipeline's steps fill ``credential`` and ``body``
+    before the handler sees it; ``scope``, ``raw_body`` and ``endpoint`` are for those steps."""
 
     state: OvhState
     now: float
@@ -261,6 +274,9 @@ class Ctx:
     app_key: str
     headers: dict[bytes, bytes]
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    scope: Scope = field(default_factory=dict)
+    raw_body: bytes = b""
+    endpoint: Endpoint | None = None
 
 
 Handler = Callable[[Ctx], Any]
@@ -268,6 +284,8 @@ Handler = Callable[[Ctx], Any]
 
 @dataclass(frozen=True)
 class Endpoint:
+    """A line of the route table (``tether.sandbox.kit.rest.RouteLike``)."""
+
     method: str
     template: str
     handler: Handler
@@ -281,44 +299,92 @@ class Endpoint:
         return self.op or self.template.rstrip("/").rsplit("/", 1)[-1].strip("{}")
 
 
-class Router:
-    """(method, path) -> endpoint. Static paths are one dict lookup; templated ones are regexes
-    bucketed by their first segment so a lookup tries only a handful."""
+# --------------------------------------------------------------------------------------------
+# The checks, in OVH's order (see the module docstring), as steps of the kit's pipeline
 
-    def __init__(self, endpoints: Sequence[Endpoint]) -> None:
-        self._static: dict[str, dict[str, Endpoint]] = {}
-        self._dynamic: dict[str, list[tuple[re.Pattern[str], dict[str, Endpoint]]]] = {}
-        by_template: dict[str, dict[str, Endpoint]] = {}
-        for ep in endpoints:
-            by_template.setdefault(ep.template, {})[ep.method] = ep
-        for template, methods in by_template.items():
-            if "{" not in template:
-                self._static[template] = methods
-                continue
-            regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-            first = template.split("/")[1]
-            self._dynamic.setdefault(first, []).append((re.compile(regex + r"\Z"), methods))
 
-    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
-        if method == "HEAD":
-            method = "GET"
-        # "/dedicated/server/" and "/dedicated/server" are the same route (the README uses
-        # the former); the access rules still see the path as sent.
-        if len(path) > 1 and path.endswith("/"):
-            path = path[:-1]
-        methods = self._static.get(path)
-        if methods is not None:
-            ep = methods.get(method)
-            return None if ep is None else (ep, {})
-        first = path.split("/", 2)[1] if path.count("/") else ""
-        for regex, methods in self._dynamic.get(first, ()):
-            m = regex.match(path)
-            if m is not None:
-                ep = methods.get(method)
-                # Unconfirmed: an existing path with another verb also gets the invalid-URL
-                # 404 (OVH's schema is a list of (verb, path) operations).
-                return None if ep is None else (ep, m.groupdict())
-        return None
+def _check_credential(ctx: Ctx) -> None:
+    """Bearer token, or the signed headers: present → AK → CK → signature → timestamp →
+    validated → allowed IPs. Leaves the credential on ``ctx`` (``None`` for a bearer token)."""
+    headers = ctx.headers
+    state = ctx.state
+    now = ctx.now
+    authz = headers.get(b"authorization")
+    if authz is not None and authz[:7].lower() == b"bearer ":
+        token = state.tokens.get(authz[7:].strip().decode("latin-1"))
+        if token is None or now >= token.expires_at:
+            # Unconfirmed body: OVH's answer to an unknown/expired bearer token.
+            raise ApiError(
+                401, {"class": "Client::Unauthorized", "message": "Invalid or expired token"}
+            )
+        assert ctx.endpoint is not None
+        if ctx.endpoint.auth == "any_rule":
+            # Consumer-key bookkeeping routes make no sense for a service account.
+            raise ApiError(*IAM_DENIED)
+        return
+    signature = headers.get(b"x-ovh-signature")
+    consumer = headers.get(b"x-ovh-consumer")
+    timestamp = headers.get(b"x-ovh-timestamp")
+    if signature is None or consumer is None or timestamp is None:
+        raise ApiError(*LOGIN_FIRST)
+    app = state.applications_by_key.get(ctx.app_key)
+    if app is None:
+        raise auth_error("INVALID_KEY")
+    cred = state.credentials_by_ck.get(consumer.decode("latin-1"))
+    if cred is None or cred.application_id != app.application_id:
+        raise auth_error("NOT_CREDENTIAL")
+    scope = ctx.scope
+    host = headers.get(b"host") or server_host(scope).encode()
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    qs: bytes = scope["query_string"]
+    url = b"%s://%s%s" % (scope["scheme"].encode(), host, raw_path)
+    if qs:
+        url += b"?" + qs
+    digest = hashlib.sha1(
+        b"%s%s+%s+%s+%s" % (cred.sign_prefix, ctx.method.encode(), url, ctx.raw_body, timestamp)
+    ).hexdigest()
+    if not hmac.compare_digest(b"$1$" + digest.encode(), signature):
+        raise auth_error("INVALID_SIGNATURE")
+    try:
+        stamp = int(timestamp)
+    except ValueError:
+        raise auth_error("QUERY_TIME_OUT") from None
+    if abs(stamp - now) > TIMESTAMP_WINDOW:
+        raise auth_error("QUERY_TIME_OUT")
+    if cred.effective_status(now) != "validated":
+        raise auth_error("INVALID_CREDENTIAL")
+    if cred.networks:
+        client = scope.get("client")
+        if not cred.ip_allowed(client[0] if client else ""):
+            raise auth_error("FORBIDDEN")
+    ctx.credential = cred
+
+
+def _check_rules(ctx: Ctx) -> None:
+    """The credential's access rules (a bearer token's IAM policies are not emulated)."""
+    cred = ctx.credential
+    if cred is not None and not cred.rules.allows(ctx.method, ctx.path):
+        raise auth_error("NOT_GRANTED_CALL")
+
+
+def _record_use(ctx: Ctx) -> None:
+    # Only a call that passed every auth check counts as a use of its credential.
+    if ctx.credential is not None:
+        ctx.credential.last_use = ctx.now
+
+
+def _check_body(ctx: Ctx) -> None:
+    assert ctx.endpoint is not None
+    ctx.body = check_body(ctx.raw_body, ctx.endpoint.body, ctx.endpoint.operation)
+
+
+#: OVH's check order after the route: what ``OvhApi`` runs for every request.
+STEPS: Final[tuple[Step[Endpoint, Ctx], ...]] = (
+    Step("credential", _check_credential, lambda ep: ep.auth != "none"),
+    Step("access rules", _check_rules, lambda ep: ep.auth == "signed"),
+    Step("record use", _record_use, lambda ep: ep.auth != "none"),
+    Step("body", _check_body),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,23 +400,18 @@ class OvhApi:
 
     def __init__(self, backend: Backend, endpoints: Sequence[Endpoint]) -> None:
         self.backend = backend
-        self.router = Router(endpoints)
+        self.router: Router[Endpoint] = Router(endpoints)
+        self.pipeline: Pipeline[Endpoint, Ctx] = Pipeline(STEPS)
+        self.pipeline.prepare(self.router.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # pragma: no cover - no websockets in this API
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        body = await read_body(receive)
+        if body is None:
+            return
         status, payload, headers = self.handle(scope, body)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_answer(send, status, payload, headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
         """Answer one request (synchronously, on the loop thread)."""
@@ -385,105 +446,31 @@ class OvhApi:
             # CORS preflight (the API console runs in a browser): never authenticated.
             extra.extend(CORS_HEADERS)
             return 204, NO_CONTENT
-        found = self.router.match(method, path)
-        if found is None:
-            raise not_found_route()
-        ep, params = found
-        state = self.backend.state
-        now = self.backend.now()
-        credential = None
-        if ep.auth != "none":
-            credential = self._authenticate(ep, scope, headers, method, path, body, state, now)
-        parsed = check_body(body, ep.body, ep.operation)
+        try:
+            ep, params = self.router.match(method, path)
+        except (NoRoute, MethodNotAllowed):
+            # Unconfirmed: an existing path with another verb also gets the invalid-URL 404
+            # (OVH's schema is a list of (verb, path) operations), so no 405 here.
+            raise not_found_route() from None
         qs: bytes = scope["query_string"]
         query = dict(parse_qsl(qs.decode("latin-1"), keep_blank_values=True)) if qs else {}
-        host = headers.get(b"host", b"").decode("latin-1") or _server_host(scope)
-        site = f"{scope['scheme']}://{host}{root_path.rsplit('/', 1)[0]}"
+        host = headers.get(b"host", b"").decode("latin-1") or server_host(scope)
         ctx = Ctx(
-            state=state,
-            now=now,
+            state=self.backend.state,
+            now=self.backend.now(),
             method=method,
             path=path,
             params=params,
             query=query,
-            body=parsed,
-            site=site,
-            credential=credential,
+            body={},
+            site=f"{scope['scheme']}://{host}{root_path.rsplit('/', 1)[0]}",
+            credential=None,
             app_key=headers.get(b"x-ovh-application", b"").decode("latin-1"),
             headers=headers,
             response_headers=extra,
+            scope=scope,
+            raw_body=body,
+            endpoint=ep,
         )
+        self.pipeline.run(ep, ctx)
         return 200, ep.handler(ctx)
-
-    def _authenticate(
-        self,
-        ep: Endpoint,
-        scope: Scope,
-        headers: dict[bytes, bytes],
-        method: str,
-        path: str,
-        body: bytes,
-        state: OvhState,
-        now: float,
-    ) -> Credential | None:
-        """Return the credential in use (``None`` for an OAuth2 bearer token) or raise."""
-        authz = headers.get(b"authorization")
-        if authz is not None and authz[:7].lower() == b"bearer ":
-            token = state.tokens.get(authz[7:].strip().decode("latin-1"))
-            if token is None or now >= token.expires_at:
-                # Unconfirmed body: OVH's answer to an unknown/expired bearer token.
-                raise ApiError(
-                    401, {"class": "Client::Unauthorized", "message": "Invalid or expired token"}
-                )
-            if ep.auth == "any_rule":
-                # Consumer-key bookkeeping routes make no sense for a service account.
-                raise ApiError(*IAM_DENIED)
-            return None
-        signature = headers.get(b"x-ovh-signature")
-        consumer = headers.get(b"x-ovh-consumer")
-        timestamp = headers.get(b"x-ovh-timestamp")
-        if signature is None or consumer is None or timestamp is None:
-            raise ApiError(*LOGIN_FIRST)
-        app = state.applications_by_key.get(
-            headers.get(b"x-ovh-application", b"").decode("latin-1")
-        )
-        if app is None:
-            raise auth_error("INVALID_KEY")
-        cred = state.credentials_by_ck.get(consumer.decode("latin-1"))
-        if cred is None or cred.application_id != app.application_id:
-            raise auth_error("NOT_CREDENTIAL")
-        host = headers.get(b"host") or _server_host(scope).encode()
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-        qs: bytes = scope["query_string"]
-        url = b"%s://%s%s" % (scope["scheme"].encode(), host, raw_path)
-        if qs:
-            url += b"?" + qs
-        digest = hashlib.sha1(
-            b"%s%s+%s+%s+%s" % (cred.sign_prefix, method.encode(), url, body, timestamp)
-        ).hexdigest()
-        if not hmac.compare_digest(b"$1$" + digest.encode(), signature):
-            raise auth_error("INVALID_SIGNATURE")
-        try:
-            stamp = int(timestamp)
-        except ValueError:
-            raise auth_error("QUERY_TIME_OUT") from None
-        if abs(stamp - now) > TIMESTAMP_WINDOW:
-            raise auth_error("QUERY_TIME_OUT")
-        if cred.effective_status(now) != "validated":
-            raise auth_error("INVALID_CREDENTIAL")
-        if cred.networks:
-            client = scope.get("client")
-            if not cred.ip_allowed(client[0] if client else ""):
-                raise auth_error("FORBIDDEN")
-        if ep.auth != "any_rule" and not cred.rules.allows(method, path):
-            raise auth_error("NOT_GRANTED_CALL")
-        cred.last_use = now
-        return cred
-
-
-def _server_host(scope: Scope) -> str:
-    server = scope.get("server")
-    if not server:
-        return "localhost"
-    host, port = server[0], server[1]
-    return host if port is None else f"{host}:{port}"

@@ -8,18 +8,21 @@ flickr.people.*, flickr.contacts.getList), ``reflection`` (flickr.reflection.*, 
 table at call time).
 
 Invariants:
-- ``METHODS`` is the only table: a method is emulated iff it has a line here, with the
-  permission level the envelope checks before its handler runs and the arguments and errors
-  ``flickr.reflection.getMethodInfo`` reports (``flickr.reflection.getMethods`` lists the
-  table's keys, so neither can drift from what is served).
+- ``METHODS`` is the only table (the kit's ``Registry``): a method is emulated iff it has a
+  line here, with the permission level the envelope checks before its handler runs and the
+  arguments and errors ``flickr.reflection.getMethodInfo`` reports (``getMethods`` lists the
+  registry's names, so neither can drift from what is served). An unknown method is Flickr's
+  112; the registry checks no required argument (``missing=None``): Flickr's handlers answer
+  their own codes for one (``1: Photo not found`` …), and the envelope's order is app.py's.
 - The families import ``base`` only, never each other nor this module: no import circle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Final
 
+from tether.sandbox.kit.rpc import Registry
 from tether.services.flickr.sandbox.methods.auth import (
     m_check_token,
     m_echo,
@@ -65,6 +68,7 @@ from tether.services.flickr.sandbox.methods.photos import (
     m_set_meta,
 )
 from tether.services.flickr.sandbox.methods.reflection import m_get_method_info, m_get_methods
+from tether.services.flickr.sandbox.state import PERMS
 
 _PAGE: Final = ("extras", "per_page", "page")
 _SEARCH: Final = (
@@ -94,13 +98,18 @@ _NO_PHOTO: Final = ((1, "Photo not found"),)
 _NO_USER: Final = ((1, "User not found"),)
 
 
-def _reflect(handler: Callable[[Call, Mapping[str, Method]], Payload]) -> Handler:
+def _reflect(handler: Callable[[Call, Registry[Method]], Payload]) -> Handler:
     # Looks ``METHODS`` up when called, so the reflection lines see the whole table, their own
     # lines included.
     return lambda call: handler(call, METHODS)
 
 
-METHODS: Final[dict[str, Method]] = {
+def method_not_found(name: str) -> MethodError:
+    """The envelope's answer for a method the table does not hold."""
+    return MethodError(112, f'Method "{name}" not found')
+
+
+_TABLE: Final[dict[str, Method]] = {
     "flickr.test.echo": Method(m_echo),
     "flickr.test.login": Method(m_login, "read"),
     "flickr.auth.getFrob": Method(m_get_frob),
@@ -175,6 +184,8 @@ METHODS: Final[dict[str, Method]] = {
     ),
 }
 
+METHODS: Final[Registry[Method]] = Registry(_TABLE, not_found=method_not_found, levels=PERMS)
+
 
 __all__ = [
     "BLACKLISTED_HOSTS",
@@ -212,6 +223,7 @@ __all__ = [
     "m_set_meta",
     "m_sets_get_list",
     "m_sets_get_photos",
+    "method_not_found",
     "paginate",
     "photo_element",
     "photo_url",

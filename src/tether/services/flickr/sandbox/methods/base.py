@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
+from tether.sandbox.kit.rpc import RpcMethod
 from tether.services.flickr.sandbox.render import Node, Raw, attrs_xml
 from tether.services.flickr.sandbox.state import (
     FlickrState,
@@ -89,18 +90,11 @@ class Call:
 Handler = Callable[[Call], Payload]
 
 
-@dataclass(frozen=True)
-class Method:
-    """A line of the method table: the handler, the permission the envelope checks, and what
+class Method(RpcMethod[Handler]):
+    """A line of the method table (the kit's ``RpcMethod``): the handler, the permission the
+    envelope checks ("none" means no login required), and what
     ``flickr.reflection.getMethodInfo`` tells of it (arguments besides ``api_key`` and the
     method's own error codes; the envelope's codes are added there)."""
-
-    handler: Handler
-    #: Least permission needed; "none" means no login required.
-    perms: str = "none"
-    required: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-    errors: tuple[tuple[int, str], ...] = ()
 
 
 def bad_url(values: Iterable[str]) -> bool:

@@ -1,5 +1,6 @@
 """``flickr.reflection.*``: the method list and each method's description, read from the method
-table itself (passed in by the table's module), so they can never drift from what is served.
+table itself (the kit's ``Registry``, passed in by the table's module: its ``names`` and
+``describe``), so they can never drift from what is served.
 
 Invariants:
 - ``getMethods`` lists exactly the table's names, sorted (Flickr lists them alphabetically).
@@ -13,9 +14,9 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
+from tether.sandbox.kit.rpc import Registry
 from tether.services.flickr.sandbox.methods.base import (
     NOT_LOGGED_IN,
     Call,
@@ -51,25 +52,21 @@ def needs_signing(name: str, method: Method) -> bool:
     return method.perms != "none" or name.startswith("flickr.auth.")
 
 
-def m_get_methods(call: Call, table: Mapping[str, Method]) -> Payload:
+def m_get_methods(call: Call, table: Registry[Method]) -> Payload:
     methods = Node("methods", arrays=frozenset({"method"}))
-    for name in sorted(table):
+    for name in table.names():
         methods.add(Node("method", text=name))
     return [methods]
 
 
-def _summary(method: Method) -> str:
-    # The handler's docstring, first paragraph, when it has one: the only prose the table has.
-    doc = (method.handler.__doc__ or "").strip()
-    return " ".join(doc.split("\n\n", 1)[0].split())
-
-
-def m_get_method_info(call: Call, table: Mapping[str, Method]) -> Payload:
+def m_get_method_info(call: Call, table: Registry[Method]) -> Payload:
     name = call.get("method_name")
     method = table.get(name)
     if method is None:
-        # Flickr's code 1 for an unknown (or missing) method_name.
+        # Flickr's code 1 for an unknown (or missing) method_name (not the envelope's 112:
+        # the method called, getMethodInfo, exists).
         raise MethodError(1, "Method not found")
+    described = table.describe(name)
     login = method.perms != "none"
     signed = needs_signing(name, method)
     info = Node(
@@ -80,17 +77,16 @@ def m_get_method_info(call: Call, table: Mapping[str, Method]) -> Payload:
             "needssigning": int(signed),
             "requiredperms": PERMS.index(method.perms),
         },
-        children=[Node("description", text=_summary(method))],
+        # The handler's docstring, first paragraph: the only prose the table has.
+        children=[Node("description", text=described.summary)],
     )
     arguments = Node("arguments", arrays=frozenset({"argument"}))
     arguments.add(Node("argument", {"name": "api_key", "optional": 0}, text=_API_KEY_TEXT))
-    for arg in method.required:
-        arguments.add(Node("argument", {"name": arg, "optional": 0}, text=""))
-    for arg in method.optional:
-        arguments.add(Node("argument", {"name": arg, "optional": 1}, text=""))
+    for arg in described.arguments:
+        arguments.add(Node("argument", {"name": arg.name, "optional": int(arg.optional)}, text=""))
     errors = Node("errors", arrays=frozenset({"error"}))
     codes = (
-        *method.errors,
+        *described.errors,
         *(_SIGNED_ERRORS if signed else ()),
         *(_LOGIN_ERRORS if login else ()),
         *_COMMON_ERRORS,

@@ -1,18 +1,33 @@
 """``/auth/*`` and ``/me/api/*``: consumer keys (a ``kit.grants.Grant`` each), their
-applications, logout.
+applications, logout; the consumer-key validation page a person opens from ``validationUrl``
+and the OAuth2 client-credentials token endpoint (``/auth/oauth2/token``, on ``kit.oauth2``).
 
 Invariants:
 - A consumer key only moves as a grant does: pendingValidation -> validated | refused, and
   validated -> expired (its validity ran out, or ``/auth/logout``).
 - Listing or reading a credential records an expiry its validity brought.
+- The validation page is drawn by the kit's shell (``kit.pages``: everything escaped, the test
+  account named). Approving needs the account's login (nichandle or e-mail) and password;
+  denying does not (anyone holding the link may refuse, as on the real page). Only a
+  ``pendingValidation`` credential changes state there.
+- The token endpoint offers ``client_credentials`` only, scope ``all`` only, and answers what
+  OVH's does (ovh.md §5): ``expires_in`` from the ``/oauth2`` tunable, the token valid one
+  second longer than announced; errors in RFC 6749's JSON, 401 with ``Basic realm="OVHcloud"``.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
-from typing import Any, Final
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Protocol
+from urllib.parse import parse_qsl, urlsplit
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from tether.sandbox.kit import oauth2
+from tether.sandbox.kit.pages import Shell, TestAccount, select
 from tether.services.ovh.sandbox.dispatch import (
     Ctx,
     auth_error,
@@ -26,11 +41,15 @@ from tether.services.ovh.sandbox.routes.common import (
     query_enum,
 )
 from tether.services.ovh.sandbox.state import (
+    ACCOUNT_EMAIL,
     ACCOUNT_LOGIN,
+    ACCOUNT_PASSWORD,
     CREDENTIAL_STATES,
     METHODS,
+    AccessToken,
     Application,
     Credential,
+    OvhState,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -193,3 +212,167 @@ def application_get(ctx: Ctx) -> dict[str, Any]:
 
 def application_delete(ctx: Ctx) -> None:
     ctx.state.remove_application(_app_by_id(ctx, int_param(ctx, "applicationId")))
+
+
+# --------------------------------------------------------------------------------------------
+# the validation page (GET|POST /auth/?credentialToken=…)
+
+#: The page shell, naming the account the page accepts.
+SHELL: Final = Shell(
+    "OVHcloud API",
+    TestAccount(ACCOUNT_LOGIN, ACCOUNT_PASSWORD, alias=ACCOUNT_EMAIL),
+    login_label="Account ID or e-mail",
+)
+
+#: Validity choices offered on the page: form value -> (label, seconds or None = unlimited).
+VALIDITIES: Final = {
+    "3600": ("1 hour", 3600),
+    "86400": ("24 hours", 86400),
+    "2592000": ("30 days", 2592000),
+    "0": ("Unlimited", None),
+}
+
+
+def _validation_form(
+    state: OvhState, cred: Credential, error: str = "", login: str = ""
+) -> HTMLResponse:
+    app = state.applications.get(cred.application_id)
+    notes = [app.description] if app and app.description else []
+    if cred.redirection:
+        notes.append(f"After approval you will be sent to {cred.redirection}")
+    return SHELL.consent(
+        title="Authorize an application",
+        app_name=app.name if app else "(unknown application)",
+        asks=[(r["method"], r["path"]) for r in cred.rules.rules],
+        heading=("Method", "Path"),
+        hidden={"credentialToken": cred.token},
+        action=f"?credentialToken={cred.token}",
+        login=login,
+        error=error,
+        notes=notes,
+        extra_fields=select(
+            "validity", "Validity", [(v, label) for v, (label, _) in VALIDITIES.items()], "0"
+        ),
+        approve="Authorize access",
+        deny="Refuse",
+        status=200,  # a failed sign-in is answered 200, as it always was
+    )
+
+
+def make_validation_endpoint(
+    get_state: Callable[[], OvhState], now: Callable[[], float]
+) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint for ``GET``/``POST /auth/`` (bound to the emulator's state)."""
+
+    async def validation(request: Request) -> Response:
+        form: dict[str, str] = {}
+        if request.method == "POST":
+            form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        state = get_state()  # after the await: a reset meanwhile replaced it
+        token = request.query_params.get("credentialToken") or form.get("credentialToken", "")
+        cred = state.credentials_by_token.get(token) if token else None
+        if cred is None:
+            return SHELL.notice(
+                "Unknown request", "This validation link is unknown or no longer valid.", 404
+            )
+        status = cred.effective_status(now())
+        if status != "pendingValidation":
+            return SHELL.notice(
+                "Request already handled",
+                f"This access request is {status}.",
+                409 if request.method == "POST" else 200,
+            )
+        if request.method != "POST":
+            return _validation_form(state, cred)
+        action = form.get("action", "")
+        if action == "deny":
+            cred.deny(now())
+            return SHELL.notice("Access refused", "The application was refused access.")
+        if action != "approve":
+            return _validation_form(state, cred, "Choose Authorize access or Refuse.")
+        login = form.get("login", "").strip()
+        known = login.lower() in (ACCOUNT_LOGIN.lower(), ACCOUNT_EMAIL.lower())
+        password_ok = hmac.compare_digest(
+            form.get("password", "").encode(), ACCOUNT_PASSWORD.encode()
+        )
+        if not (known and password_ok):
+            return _validation_form(state, cred, "Invalid account ID or password.", login)
+        _label, seconds = VALIDITIES.get(form.get("validity", "0"), VALIDITIES["0"])
+        cred.approve(now(), valid_for=seconds)
+        if cred.redirection:
+            return RedirectResponse(cred.redirection, status_code=303)
+        return SHELL.notice(
+            "Access granted", "The application can now use your account. You can close this page."
+        )
+
+    return validation
+
+
+# --------------------------------------------------------------------------------------------
+# the OAuth2 token endpoint (POST /auth/oauth2/token)
+
+#: OVH's server: client credentials, the one scope ``all``, no authorize page.
+OAUTH2_CONFIG: Final = oauth2.Config(
+    token_path="/auth/oauth2/token",
+    authorize_path=None,
+    grants=frozenset({"client_credentials"}),
+    scopes=frozenset({"all"}),
+    default_scope="all",
+    refresh_tokens=False,
+    realm="OVHcloud",
+)
+
+
+class _Counters(Protocol):
+    token_grants: int
+
+
+class _Tunables(Protocol):
+    expires_in: int
+
+
+class OvhHost(Protocol):
+    """What the token endpoint needs of the emulator."""
+
+    state: OvhState
+    stats: _Counters
+    settings: _Tunables
+
+    def now(self) -> float: ...
+
+
+class OvhOAuth2Backend:
+    """``kit.oauth2.Backend`` over the OVH emulator's state. OVH grants neither codes nor
+    refresh tokens, so the kit's own state stays empty (and needs no reset)."""
+
+    def __init__(self, emulator: OvhHost) -> None:
+        self.em = emulator
+        self.oauth2_state = oauth2.OAuth2State()
+
+    def now(self) -> float:
+        return self.em.now()
+
+    def oauth2_client(self, client_id: str) -> oauth2.OAuthClient | None:
+        secret = self.em.state.oauth2_clients.get(client_id)
+        return None if secret is None else oauth2.OAuthClient(client_id, secret)
+
+    def oauth2_user(self, login: str, password: str) -> str | None:
+        return None  # no password grant
+
+    def oauth2_expires_in(self) -> int:
+        return int(self.em.settings.expires_in)
+
+    def oauth2_mint(
+        self, client: oauth2.OAuthClient, user: str | None, scope: str, expires_in: int
+    ) -> str:
+        state = self.em.state
+        token = state.random_key(64)
+        # Valid one second longer than announced: OVH announces 3599 for an hour-long token.
+        state.tokens[token] = AccessToken(client.client_id, self.em.now() + expires_in + 1)
+        self.em.stats.token_grants += 1
+        return token
+
+
+def make_token_endpoint(emulator: OvhHost) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint for ``POST /auth/oauth2/token`` (bound to the emulator)."""
+    return oauth2.AuthorizationServer(OvhOAuth2Backend(emulator), SHELL, OAUTH2_CONFIG).token

@@ -6,6 +6,13 @@ Invariants:
 - ``TETHER_SANDBOX`` is checked (``sandbox_root``) before any network use: an ``http`` or
   ``https`` URL with a host and at most a ``/`` for path. Anything else is a ``ConfigError``
   saying what was expected, never a DNS lookup or a library warning.
+- A sandbox's credentials are fixed for its root URL (the seed's constants; only the URLs in
+  them follow the root), so ``credentials_for`` keeps what it learnt per (root, CA) for the
+  process: a sandbox started in this process is known from its start (``remember``, without
+  HTTP), another one costs one fetch for the first client, then none. That is what keeps an
+  ``AsyncClient`` built inside a running event loop from blocking it on a fetch. Trust is
+  part of the key: a lookup without the CA a TLS sandbox needs never hits an entry made with
+  it. ``Sandbox.stop()`` forgets its root.
 - ``TETHER_SANDBOX_CA`` (``sandbox_ca``), when set, names the CA file of a ``tether sandbox
   --tls``: ``fetch_credentials`` trusts that CA for ``https`` and facades pass it to their
   transports (``ca_certs``). Certificates are always verified; the CA is added, never a
@@ -15,6 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +31,17 @@ from tether.core import jsonparse
 from tether.core.errors import ConfigError
 from tether.core.redact import redact_url
 
-__all__ = ["fetch_credentials", "sandbox_ca", "sandbox_root"]
+__all__ = [
+    "credentials_for",
+    "fetch_credentials",
+    "forget",
+    "remember",
+    "sandbox_ca",
+    "sandbox_root",
+]
+
+_KNOWN: dict[tuple[str, str | None], dict[str, Any]] = {}
+_KNOWN_LOCK = threading.Lock()
 
 
 def sandbox_root(value: str) -> str:
@@ -119,6 +137,35 @@ def fetch_credentials(root: str, *, environ: Mapping[str, str] | None = None) ->
             f"{r.status}); check the URL"
         )
     return data
+
+
+def remember(root: str, ca: str | None, credentials: dict[str, Any]) -> None:
+    """Record a sandbox's credentials (``Sandbox.start()`` does, for its own root)."""
+    with _KNOWN_LOCK:
+        _KNOWN[(sandbox_root(root), ca)] = credentials
+
+
+def forget(root: str) -> None:
+    """Drop what is known of the sandbox at ``root`` (``Sandbox.stop()``)."""
+    base = sandbox_root(root)
+    with _KNOWN_LOCK:
+        for key in [k for k in _KNOWN if k[0] == base]:
+            del _KNOWN[key]
+
+
+def credentials_for(root: str, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The sandbox's credentials: what is known of ``root`` with this CA, else fetched once
+    (``fetch_credentials``, same errors) and kept."""
+    base = sandbox_root(root)
+    key = (base, sandbox_ca(environ))
+    with _KNOWN_LOCK:
+        known = _KNOWN.get(key)
+    if known is not None:
+        return known
+    fetched = fetch_credentials(root, environ=environ)
+    with _KNOWN_LOCK:
+        _KNOWN[key] = fetched
+    return fetched
 
 
 def _reason(error: BaseException) -> str:

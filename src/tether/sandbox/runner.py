@@ -124,7 +124,19 @@ class Sandbox:
         self._server, self._thread, self._sock = server, thread, sock
         self._ca_path = ca_path
         self._url = url_for(sock, "https" if self.tls else "http")
+        self._remember()
         return self
+
+    def _remember(self) -> None:
+        # Clients of this process learn the credentials without a request (an AsyncClient
+        # built inside a running loop must not block it on one): what /_sandbox/credentials
+        # would answer at this root, from the same per-service functions.
+        from tether.sandbox.client import remember
+        from tether.sandbox.registry import SERVICES, load
+
+        url = self.url
+        creds = {spec.name: load(spec).credentials(url) for spec in SERVICES}
+        remember(url, str(self._ca_path) if self._ca_path else None, creds)
 
     def _build(self, app: Any) -> tuple[uvicorn.Server, Path | None]:
         from tether.sandbox.server import build_server, tls_server_file
@@ -159,6 +171,10 @@ class Sandbox:
             thread.join(_STOP_TIMEOUT)
         if sock is not None:
             sock.close()
+        if self._url is not None:
+            from tether.sandbox.client import forget
+
+            forget(self._url)
         self._server = self._thread = self._sock = None
         self._url = None
         self._ca_path = None

@@ -73,3 +73,57 @@ def test_async_twin_is_an_async_context_manager(tether_sandbox) -> None:
             return str(me["nichandle"])
 
     assert asyncio.run(main())
+
+
+def test_async_clients_built_in_a_running_loop_fetch_nothing(tether_sandbox, monkeypatch) -> None:
+    # The sandbox started in this process made its credentials known: building a client
+    # inside the event loop makes no request (which would block the loop).
+    import tether.sandbox.client as sandbox_client
+
+    def no_fetch(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a blocking credentials fetch inside the event loop")
+
+    monkeypatch.setattr(sandbox_client, "fetch_credentials", no_fetch)
+    env = {"TETHER_SANDBOX": tether_sandbox.url}
+
+    async def main() -> tuple[str, str]:
+        async with AsyncClient(environ=env) as ovh, AsyncFlickrAPI("", environ=env) as flickr:
+            return ovh.endpoint, flickr.api_key
+
+    endpoint, key = asyncio.run(main())
+    assert endpoint == tether_sandbox.url + "/ovh/1.0"
+    assert key == tether_sandbox.credentials()["flickr"]["api_key"]
+
+
+def test_a_sandbox_of_another_process_is_fetched_once(tether_sandbox, monkeypatch) -> None:
+    import tether.sandbox.client as sandbox_client
+
+    real = sandbox_client.fetch_credentials
+    fetched: list[str] = []
+
+    def counting(root: str, **kw: object) -> dict:
+        fetched.append(root)
+        return real(root, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sandbox_client, "fetch_credentials", counting)
+    sandbox_client.forget(tether_sandbox.url)  # as if it ran elsewhere
+    env = {"TETHER_SANDBOX": tether_sandbox.url}
+    try:
+        for _ in range(3):
+            Client(environ=env).close()
+        assert fetched == [tether_sandbox.url]
+    finally:
+        sandbox_client.forget(tether_sandbox.url)
+        tether_sandbox._remember()  # as the session's sandbox was
+
+
+def test_a_stopped_sandbox_is_forgotten() -> None:
+    from tether.sandbox import Sandbox
+    from tether.sandbox.client import _KNOWN
+
+    with Sandbox() as sb:
+        url = sb.url
+        assert any(root == url for root, _ in _KNOWN)
+    assert not any(root == url for root, _ in _KNOWN)
+    with pytest.raises(ConfigError, match="no sandbox answers"):
+        Client(environ={"TETHER_SANDBOX": url})

@@ -311,8 +311,10 @@ class Logins(FlickrCore):
         store = self._oauth_store()
         if store is None:
             return None
-        with self._cache_lock():
-            text = store.get()
+        # No lock: token files are only ever replaced whole (tether.store.tokenfile), so a read
+        # never sees half a token; and the constructors read this, where waiting on another
+        # process's lock would block an event loop.
+        text = store.get()
         return OAuthToken.loads(text) if text else None
 
     def _save_oauth_token(self) -> None:

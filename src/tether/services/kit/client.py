@@ -10,8 +10,9 @@ What the core owns, once for every service:
   attempt and no throttle waits), the client's 429 gate (``Throttle``, one per client and
   service), the transport options and the runtime;
 - the sandbox redirect (``sandbox_redirect``): ``TETHER_SANDBOX`` is read and checked in one
-  place, and the sandbox's block of test credentials for this service is fetched once per
-  client;
+  place, and the sandbox's test credentials come from ``tether.sandbox.client.credentials_for``
+  (known without HTTP for a sandbox started in this process, fetched once per process for
+  another);
 - ``_retrying``: the retrying send every call goes through.
 
 Invariants:
@@ -87,10 +88,10 @@ def sandbox_redirect(service: str, environ: Mapping[str, str]) -> SandboxRedirec
     if not value:
         return None
     from tether.core.errors import ConfigError
-    from tether.sandbox.client import fetch_credentials, sandbox_root
+    from tether.sandbox.client import credentials_for, sandbox_root
 
     root = sandbox_root(value)
-    creds = fetch_credentials(root, environ=environ)
+    creds = credentials_for(root, environ=environ)
     block = creds.get(service)
     if not isinstance(block, dict):
         raise ConfigError(

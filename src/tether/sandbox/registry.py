@@ -1,8 +1,9 @@
 """Which service emulators the sandbox runs, and the contract each one fulfils.
 
 Invariants:
-- ``SERVICES`` is an immutable tuple: adding Flickr, VK, Vimeo or Ipernity is one
-  ``ServiceSpec`` line here plus a module exposing ``create_app()`` and ``credentials(root_url)``.
+- ``SERVICES`` is an immutable tuple derived from ``tether.services.registry``: adding VK,
+  Vimeo or Ipernity is its ``Service(...)`` entry there plus a module exposing ``create_app()``
+  and ``credentials(root_url)``.
 - This module imports neither Starlette nor uvicorn (only for type checking): ``Sandbox`` uses it
   to build URLs, and ``import tether.sandbox`` must stay light.
 - Each service app carries its emulator object as ``app.state.emulator``; that object, not any
@@ -15,6 +16,8 @@ import importlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from tether.services import registry as _services
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -46,9 +49,10 @@ class ServiceSpec:
         return "/" + self.name
 
 
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("ovh", "tether.services.ovh.sandbox.app", "/1.0"),
-    ServiceSpec("flickr", "tether.services.flickr.sandbox.app", "/services/rest/"),
+#: Read from the one service registry (``tether.services.registry``): a service declared there
+#: with an emulator is served here, nothing to list twice.
+SERVICES: tuple[ServiceSpec, ...] = tuple(
+    ServiceSpec(s.name, s.emulator, s.api_path) for s in _services.SERVICES if s.emulator
 )
 
 

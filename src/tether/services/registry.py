@@ -47,13 +47,17 @@ class Service:
             extra click options and help fragments, and ``ready_args`` (the keyword arguments of
             a client set up with the sandbox's ready credentials).
         commands: which of ``COMMANDS`` the service has.
-        emulator: module of its sandbox emulator (``create_app()``, ``credentials(root)``).
+        emulator: module of its sandbox emulator (``create_app()``, ``credentials(root)``);
+            the sandbox mounts it at ``/<name>`` (``tether.sandbox.registry`` reads it here).
         credentials_key: its key in the sandbox's credentials (default: ``name``).
+        spec: module of the service as data (endpoints, read rule, transient codes).
+        api_path: the API base below the emulator's mount (``/1.0`` for OVH).
     """
 
     # A plain slotted class, not a frozen dataclass: building the dataclass cost about 1.5 ms of
     # every ``tether`` start (measured with -X importtime), for eight fields set once.
     __slots__ = (
+        "api_path",
         "async_facade",
         "cli",
         "commands",
@@ -61,6 +65,7 @@ class Service:
         "emulator",
         "facade",
         "name",
+        "spec",
         "title",
     )
 
@@ -72,6 +77,8 @@ class Service:
     commands: frozenset[str]
     emulator: str
     credentials_key: str
+    spec: str
+    api_path: str
 
     def __init__(
         self,
@@ -83,6 +90,9 @@ class Service:
         commands: frozenset[str],
         emulator: str,
         credentials_key: str = "",
+        *,
+        spec: str = "",
+        api_path: str = "",
     ) -> None:
         unknown = commands - COMMANDS
         if unknown:
@@ -96,6 +106,8 @@ class Service:
             "commands": frozenset(commands),
             "emulator": emulator,
             "credentials_key": credentials_key or name,
+            "spec": spec,
+            "api_path": api_path,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -146,6 +158,8 @@ SERVICES: tuple[Service, ...] = (
         cli="tether.services.ovh.cli",
         commands=frozenset({"call", "explain"}),
         emulator="tether.services.ovh.sandbox.app",
+        spec="tether.services.ovh.spec",
+        api_path="/1.0",
     ),
     Service(
         name="flickr",
@@ -155,6 +169,8 @@ SERVICES: tuple[Service, ...] = (
         cli="tether.services.flickr.cli",
         commands=frozenset({"call", "login", "upload", "explain"}),
         emulator="tether.services.flickr.sandbox.app",
+        spec="tether.services.flickr.spec",
+        api_path="/services/rest/",
     ),
 )
 

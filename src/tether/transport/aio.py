@@ -13,15 +13,23 @@ Invariants:
   request whose body could not be written (aiohttp's "Can not write request body", or a
   streamed body whose last chunk was not yet produced when the connection broke) is a
   ``ConnectError``: the server did not receive it whole, and the core may send it again.
-- Every attempt ends within its deadline: a loop timer cancels the attempt and it reports
-  ``TimeoutError``. A streamed upload is not under the deadline while it is sent (aiohttp's
-  per-read timeout bounds a stalled exchange); its deadline starts when the last chunk is
-  handed over.
+- Every attempt ends within its deadline: when it passes, the attempt's task is cancelled
+  and it reports ``TimeoutError``. A streamed upload is not under the deadline while it is
+  sent (aiohttp's per-read timeout bounds a stalled exchange); its deadline starts when the
+  last chunk is handed over. The deadlines of all attempts in flight on one loop share one
+  loop timer (``_Deadlines``), armed at the earliest of them: an attempt registers and
+  unregisters in a dict (O(1)), where a timer of its own cost a ``TimerHandle``, a push on
+  the loop's heap (Python-level comparisons, more of them the more calls are in flight) and
+  a cancelled entry left in that heap; measured in bench/profile_async.py.
 - An answer is not read past ``max_response_bytes`` after decompression: aiohttp decompresses
   in bounded pieces under flow control, and reading stops at the limit, so a gzip bomb costs
   at most the limit in memory.
 - A malformed answer (bad status line, a header line over 64 KiB, more than 128 headers) is a
   ``ProtocolError``.
+- aiohttp adds no ``Content-Type`` of its own (``application/octet-stream`` for a bytes body
+  or a body-less POST/PUT/PATCH): the caller's headers say what the body is. The skip is
+  asked per request, only where aiohttp would add one, because a session-wide skip makes
+  aiohttp copy every request's headers.
 - A transport nobody closes releases its connections: when its event loop shuts down its async
   generators (``asyncio.run`` does) or when it is garbage-collected — no "Unclosed client
   session" warning.
@@ -31,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import weakref
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -53,16 +62,21 @@ from tether.transport.base import (
 
 # http.client's limits, so both transports accept the same answers.
 _MAX_LINE = 65536
+# Methods for which aiohttp adds a Content-Type only when there is a body (it adds one to a
+# body-less POST, PUT and PATCH): for these without a body, no skip is asked (see docstring).
+_NO_AUTO_TYPE = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_SKIP_TYPE = ("Content-Type",)
 
 
 class _State:
     """What the finalizer needs, without a reference to the transport."""
 
-    __slots__ = ("closer", "loop", "session")
+    __slots__ = ("closer", "deadlines", "loop", "session")
 
     def __init__(self) -> None:
         self.session: aiohttp.ClientSession | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.deadlines: _Deadlines | None = None  # of the attempts in flight on ``loop``
         # Held here: the loop keeps only a weak reference to the async generators it will close.
         self.closer: AsyncGenerator[None, None] | None = None
 
@@ -84,6 +98,8 @@ class AiohttpTransport:
         if session is None or st.loop is not loop or session.closed:
             if session is not None and st.loop is not loop:
                 _release(st)
+            if st.deadlines is None or st.deadlines.loop is not loop:
+                st.deadlines = _Deadlines(loop)
             ssl: Any = True
             if not self.options.verify:
                 ssl = False
@@ -102,7 +118,6 @@ class AiohttpTransport:
                 timeout=self._timeout,
                 headers={"User-Agent": USER_AGENT},
                 auto_decompress=True,
-                skip_auto_headers=("Content-Type",),
                 max_line_size=_MAX_LINE,
                 max_field_size=_MAX_LINE,
             )
@@ -115,7 +130,10 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         loop = asyncio.get_running_loop()
-        session = self._get_session(loop)
+        st = self._state
+        session = st.session
+        if session is None or st.loop is not loop or session.closed:
+            session = self._get_session(loop)
         options = self.options
         deadline = request.deadline if request.deadline is not None else options.deadline
         limit = request.max_response_bytes
@@ -123,7 +141,7 @@ class AiohttpTransport:
             limit = options.max_response_bytes
         guard: _Guard | None = None
         if deadline is not None:
-            guard = _Guard(loop, deadline)
+            guard = _Guard(st.deadlines, deadline)  # type: ignore[arg-type]
         body: Any = request.body
         sent: _Sent | None = None
         if not isinstance(body, (bytes, bytearray)):
@@ -135,7 +153,12 @@ class AiohttpTransport:
             body = _aiter(body, guard, sent)
         elif guard is not None:
             guard.start()
-        kw: dict[str, Any] = {}
+        # Only what differs from aiohttp's defaults is passed: this runs once per attempt.
+        kw: dict[str, Any] = {"headers": request.headers, "allow_redirects": False}
+        if body:
+            kw["data"] = body
+        if options.proxy is not None:
+            kw["proxy"] = options.proxy
         if request.timeout is not None:
             kw["timeout"] = aiohttp.ClientTimeout(
                 total=None, connect=request.timeout, sock_read=request.timeout
@@ -145,27 +168,28 @@ class AiohttpTransport:
             if len(self._urls) >= 1024:
                 self._urls.clear()
             url = self._urls[request.url] = URL(request.url, encoded=True)
+        method = request.method
+        if body or method not in _NO_AUTO_TYPE:
+            kw["skip_auto_headers"] = _SKIP_TYPE
         try:
-            async with session.request(
-                request.method,
-                url,
-                data=body if body else None,
-                headers=request.headers,
-                allow_redirects=False,
-                proxy=options.proxy,
-                **kw,
-            ) as r:
-                length = r.content_length
-                if limit is None or (
-                    length is not None and length <= limit and not r.headers.get("Content-Encoding")
+            async with session.request(method, url, **kw) as r:
+                content = r.content
+                if (
+                    limit is None
+                    # The common small answer: all of it already arrived with the headers
+                    # (decompressed, counted by total_bytes), so reading it costs no memory.
+                    or (content.is_eof() and content.total_bytes <= limit)
                 ):
                     data = await r.read()
-                elif (
-                    length is not None and length > limit and not r.headers.get("Content-Encoding")
-                ):
-                    raise too_large(request, limit, length)
                 else:
-                    data = await _read_upto(r, limit, request)
+                    length = r.content_length
+                    plain = not r.headers.get("Content-Encoding")
+                    if length is not None and plain and length <= limit:
+                        data = await r.read()
+                    elif length is not None and plain:
+                        raise too_large(request, limit, length)
+                    else:
+                        data = await _read_upto(r, limit, request)
                 response = Response(r.status, tuple(r.headers.items()), data, request)
         except asyncio.CancelledError:
             if guard is not None and guard.fired:
@@ -198,23 +222,71 @@ class AiohttpTransport:
         _release(st)
 
 
-class _Guard:
-    """The deadline of one attempt: a loop timer that cancels the attempt's task."""
+class _Deadlines:
+    """The deadlines of the attempts in flight on one loop, behind one loop timer.
 
-    __slots__ = ("fired", "handle", "loop", "seconds", "task")
+    Invariants: the timer, when armed, is at or before the earliest registered deadline
+    (``armed_at``); when it fires, every guard whose deadline is due is fired and removed,
+    and the timer is re-armed at the earliest one left. A guard that finished early is only
+    removed from the dict: the timer may then fire with nothing due and re-arm, once per
+    earliest deadline, so a scan of the attempts in flight happens at most once per
+    deadline span, never per call.
+    """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
+    __slots__ = ("armed_at", "handle", "loop", "pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.pending: dict[_Guard, float] = {}  # guard -> loop time of its deadline
+        self.handle: asyncio.TimerHandle | None = None
+        self.armed_at = math.inf
+
+    def add(self, guard: _Guard, seconds: float) -> None:
+        when = self.loop.time() + seconds
+        self.pending[guard] = when
+        if when < self.armed_at:
+            self._arm(when)
+
+    def discard(self, guard: _Guard) -> None:
+        self.pending.pop(guard, None)
+
+    def _arm(self, when: float) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+        self.armed_at = when
+        self.handle = self.loop.call_at(when, self._fire)
+
+    def _fire(self) -> None:
+        # The loop runs a timer up to its clock resolution early: what was armed is due.
+        due = max(self.loop.time(), self.armed_at)
+        self.handle, self.armed_at = None, math.inf
+        pending = self.pending
+        fired = [g for g, when in pending.items() if when <= due]
+        for guard in fired:
+            del pending[guard]
+            guard.fire()
+        if pending:
+            self._arm(min(pending.values()))
+
+
+class _Guard:
+    """The deadline of one attempt: cancels the attempt's task when it passes."""
+
+    __slots__ = ("deadlines", "fired", "seconds", "started", "task")
+
+    def __init__(self, deadlines: _Deadlines, seconds: float) -> None:
+        self.deadlines = deadlines
         self.seconds = seconds
         self.task = asyncio.current_task()
-        self.handle: asyncio.TimerHandle | None = None
+        self.started = False
         self.fired = False
 
     def start(self) -> None:
-        if self.handle is None:
-            self.handle = self.loop.call_later(self.seconds, self._fire)
+        if not self.started:
+            self.started = True
+            self.deadlines.add(self, self.seconds)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         self.fired = True
         if self.task is not None:
             self.task.cancel()
@@ -226,8 +298,8 @@ class _Guard:
             self.task.uncancel()
 
     def cancel(self) -> None:
-        if self.handle is not None:
-            self.handle.cancel()
+        if self.started:
+            self.deadlines.discard(self)
 
 
 async def _read_upto(r: aiohttp.ClientResponse, limit: int, request: Request) -> bytes:

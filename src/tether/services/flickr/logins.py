@@ -115,11 +115,14 @@ class Logins(FlickrCore):
         """Store and return the token from part one, or trade the frob for a token."""
         token, frob = token_and_frob
         if token:
-            self._store(token)
-            return token if self._sync else _done(token)
+            return self._run(self._stored_flow(token))
         if not frob:
             raise IllegalArgumentException("part two needs the (token, frob) from part one")
         return self.get_token(frob)
+
+    def _stored_flow(self, token: str) -> Flow[str]:
+        yield Blocking(lambda: self._store(token))  # a token file: off the event loop
+        return token
 
     def get_token(self, frob: str) -> Any:
         """``flickr.auth.getToken``: trade an approved frob for a token (stored if enabled)."""
@@ -370,10 +373,3 @@ def _check_perms(perms: str) -> None:
 
 def _browse(url: str) -> Flow[None]:
     yield Browse(url)
-
-
-def _done(value: Any) -> Any:
-    async def done() -> Any:
-        return value
-
-    return done()

@@ -8,11 +8,15 @@ Layout::
     /_sandbox/faults           GET list / POST add (object or list) / DELETE clear
     /_sandbox/faults/{id}      DELETE one
     /_sandbox/<service>/...    the service's own control routes (see its emulator)
-    /                          GET: a small JSON index
+    /_sandbox/dashboard/...    POST: the dashboard's buttons (``dashboard.py``)
+    /                          GET: the dashboard page for a browser (``Accept: text/html``),
+                               else a small JSON index
 
 Invariants:
-- All state hangs off the app instance (``app.state.emulators``, ``.faults``, ``.connections``):
-  two apps in one process share nothing.
+- All state hangs off the app instance (``app.state.emulators``, ``.faults``, ``.connections``,
+  ``.requests``): two apps in one process share nothing.
+- Middleware, outermost first: the request log (``requestlog.py``: it sees what clients saw,
+  injected faults included), then the fault layer. ``/_sandbox/reset`` clears the log too.
 - Control routes answer JSON; their errors are ``{"error": "..."}`` with a 4xx status.
 - URLs handed out (credentials, index) are built from the request's own scheme and Host header,
   so they are right whatever address or port the server listens on.
@@ -29,8 +33,10 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from tether.sandbox.connections import ConnectionRegistry
 from tether.sandbox.control_api import json_object, parse_json
+from tether.sandbox.dashboard import Dashboard, wants_html
 from tether.sandbox.faults import FaultBook, FaultInjector, FaultSpecError
 from tether.sandbox.registry import SERVICES, Emulator, ServiceModule, load
+from tether.sandbox.requestlog import RequestLog, RequestRecorder
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -61,8 +67,19 @@ def create_app() -> Starlette:
         service_routes.append(Mount(f"/_sandbox/{spec.name}", app=emulator.control))
     book = FaultBook(frozenset(emulators))
     connections = ConnectionRegistry()
+    requests = RequestLog()
+    dashboard = Dashboard(
+        specs=SERVICES,
+        modules=modules,
+        emulators=emulators,
+        book=book,
+        log=requests,
+        root_url=root_url,
+    )
 
     async def index(request: Request) -> Response:
+        if wants_html(request):
+            return await dashboard.page(request)
         root = root_url(request)
         return JSONResponse(
             {
@@ -80,6 +97,7 @@ def create_app() -> Starlette:
         for emulator in emulators.values():
             emulator.reset()
         book.clear()
+        requests.clear()
         return JSONResponse({"reset": sorted(emulators)})
 
     async def faults(request: Request) -> Response:
@@ -122,15 +140,18 @@ def create_app() -> Starlette:
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/faults/{fault_id}", fault_delete, methods=["DELETE"]),
+        *dashboard.routes(),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(FaultInjector, book=book, emulators=emulators, connections=connections)
+            Middleware(RequestRecorder, log=requests, services=emulators),
+            Middleware(FaultInjector, book=book, emulators=emulators, connections=connections),
         ],
         exception_handlers={HTTPException: not_found},
     )
     app.state.emulators = emulators
     app.state.faults = book
     app.state.connections = connections
+    app.state.requests = requests
     return app

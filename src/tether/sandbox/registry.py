@@ -22,6 +22,8 @@ from tether.services import registry as _services
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from tether.sandbox.kit.grants import PendingGrant
+
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 RawResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -82,6 +84,11 @@ class Emulator(Protocol):
 
     def reset(self) -> None:
         """Back to the seeded state: data, clock skew, tunables, counters."""
+
+    def pending_grants(self) -> list[PendingGrant]:
+        """The grants waiting for a person's approval, for the dashboard (``kit.base``'s
+        default: none)."""
+        ...
 
     def error_response(self, status: int) -> RawResponse:
         """A realistic error answer of this service for ``status`` (used by injected faults)."""

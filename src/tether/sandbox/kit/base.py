@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tether.sandbox import control_api as ctl
+from tether.sandbox.kit.grants import PendingGrant
 from tether.sandbox.registry import RawResponse
 
 
@@ -83,6 +84,11 @@ class EmulatorBase:
         """A plain-text answer for ``status``; services override it with their own body."""
         body = f"{status} {status_phrase(status)}\n".encode()
         return status, [(b"content-type", b"text/plain; charset=utf-8")], body
+
+    def pending_grants(self) -> list[PendingGrant]:
+        """The grants waiting for a person to approve them (the dashboard lists them); an
+        emulator with grants overrides it. Called on the event-loop thread, like handlers."""
+        return []
 
     # -- control routes --------------------------------------------------------------------
 

@@ -30,11 +30,16 @@ Invariants:
   key, expiry, then state.
 - Values stay out of reprs: a grant's secret fields are the subclass's business, and
   ``GrantRefused`` messages name only the reason and the state.
+- ``PendingGrant`` is how an emulator lists a grant waiting for a person (the dashboard): it
+  names the grant by ``grant_ref`` (a digest), never by its value, which the application holds
+  as a secret (a frob, a consumer key, a request token).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from tether.sandbox.kit.words import Word
 
@@ -176,3 +181,31 @@ class Grant:
         state = self.check(now, api_key)
         if state is not GrantState.PENDING:
             raise GrantRefused(Refusal.NOT_PENDING, state)
+
+
+def grant_ref(value: str) -> str:
+    """A stable, public name for the grant whose secret value is ``value``: 16 hex digits of its
+    SHA-256 (one-way: a page may show it and a form may post it back)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class PendingGrant:
+    """A grant waiting for a person, as an emulator lists it (``EmulatorBase.pending_grants``).
+
+    Attributes:
+        kind: What it is, in the service's words (``"consumer key"``, ``"frob"``).
+        app_key: The application that asked (a public identifier, not its secret).
+        ref: ``grant_ref`` of the grant's value: how a form names it back.
+        created: Emulated-clock seconds when it was asked for.
+        asks: What approving grants, for a person to read (``"read"``, ``"GET /me"``).
+        approve: Does what the service's own page does on "approve" (same code, called),
+            at the instant the list was made: call it in the request that listed it.
+    """
+
+    kind: str
+    app_key: str
+    ref: str
+    created: float
+    asks: str
+    approve: Callable[[], object] = field(repr=False)

@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -56,6 +57,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
 from tether.sandbox.kit.base import EmulatorBase, status_phrase
+from tether.sandbox.kit.grants import GrantState, PendingGrant, grant_ref
 from tether.sandbox.registry import RawResponse
 from tether.services.flickr.sandbox import uploads
 from tether.services.flickr.sandbox.control import build_control
@@ -215,6 +217,36 @@ class FlickrEmulator(EmulatorBase):
                 return f"key:{val}"
         client = scope.get("client")
         return f"client:{client[0] if client else '?'}"
+
+    def pending_grants(self) -> list[PendingGrant]:
+        """Frobs and request tokens waiting for the user. Approving one is what the login
+        and authorise pages do (``frob.approve``, ``LoginFlows.approve_request_token``), with
+        the perms the page asked for, else ``delete`` as the control API grants."""
+        now, state, login = self.now(), self.state, self.login
+        frobs = [
+            PendingGrant(
+                kind="frob",
+                app_key=f.api_key,
+                ref=grant_ref(f.value),
+                created=f.created,
+                asks=f.perms or "delete",
+                approve=partial(f.approve, now, perms=f.perms or "delete"),
+            )
+            for f in state.frobs.values()
+            if f.current(now) is GrantState.PENDING
+        ]
+        return frobs + [
+            PendingGrant(
+                kind="request token",
+                app_key=rt.api_key,
+                ref=grant_ref(rt.value),
+                created=rt.created,
+                asks=rt.perms or "delete",
+                approve=partial(login.approve_request_token, rt, rt.perms or "delete"),
+            )
+            for rt in state.request_tokens.values()
+            if rt.current(now) is GrantState.PENDING
+        ]
 
     # -- clock, keys, quota ---------------------------------------------------------------
 

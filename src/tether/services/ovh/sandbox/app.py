@@ -31,6 +31,7 @@ import os
 import random
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -44,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tether.sandbox import control_api as ctl
 from tether.sandbox.control_api import control_app, json_object
 from tether.sandbox.kit.base import EmulatorBase, status_phrase
+from tether.sandbox.kit.grants import PendingGrant, grant_ref
 from tether.sandbox.registry import RawResponse
 from tether.services.ovh.sandbox.dispatch import JSON_HEADERS, OvhApi, encode_json
 from tether.services.ovh.sandbox.routes import V1_ENDPOINTS, V2_ENDPOINTS
@@ -214,6 +216,23 @@ class OvhEmulator(EmulatorBase):
                 return f"{name.decode()}:{value.decode('latin-1')}"
         client = scope.get("client")
         return f"client:{client[0] if client else '?'}"
+
+    def pending_grants(self) -> list[PendingGrant]:
+        """Consumer keys waiting for validation; approving one is what the validation page
+        does with its default validity (unlimited)."""
+        now = self.now()
+        return [
+            PendingGrant(
+                kind="consumer key",
+                app_key=cred.api_key,
+                ref=grant_ref(cred.consumer_key),
+                created=cred.created,
+                asks=", ".join(f"{r['method']} {r['path']}" for r in cred.rules.rules),
+                approve=partial(cred.approve, now, valid_for=None),
+            )
+            for cred in self.state.credentials.values()
+            if cred.effective_status(now) == "pendingValidation"
+        ]
 
     # -- apps -----------------------------------------------------------------------------
 

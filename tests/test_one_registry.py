@@ -14,7 +14,7 @@ def test_the_sandbox_reads_the_service_registry() -> None:
     served = [(s.name, s.module, s.api_path) for s in sandbox_registry.SERVICES]
     declared = [(s.name, s.emulator, s.api_path) for s in registry.SERVICES if s.emulator]
     assert served == declared
-    assert [name for name, _, _ in served] == ["ovh", "flickr"]
+    assert [name for name, _, _ in served] == ["ovh", "flickr", "vk"]
 
 
 def test_every_declared_spec_module_exists() -> None:

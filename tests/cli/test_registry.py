@@ -52,11 +52,11 @@ def test_each_declaration_is_complete(service: registry.Service) -> None:
 
 
 def test_names_get_and_commands() -> None:
-    assert registry.names() == ("ovh", "flickr")
+    assert registry.names() == ("ovh", "flickr", "vk")
     assert registry.names("login") == ("flickr",) == registry.names("upload")
-    assert registry.names("explain") == ("ovh", "flickr")
+    assert registry.names("explain") == ("ovh", "flickr", "vk")
     assert registry.get("ovh").credentials_key == "ovh"
-    with pytest.raises(KeyError, match="known: ovh, flickr"):
+    with pytest.raises(KeyError, match="known: ovh, flickr, vk"):
         registry.get("nope")
     with pytest.raises(ValueError, match="unknown commands"):
         registry.Service("x", "X", "m:A", "m:B", "m", frozenset({"dance"}), "e")
@@ -129,7 +129,7 @@ def test_a_new_service_brings_its_commands_without_a_cli_edit(tmp_path: Path) ->
     runs = [chunk.split(">>")[0] for chunk in out.split("<< ")[1:]]
     assert runs[0].startswith("0 FAKE HELLO ['A=1']")  # its call hook and its own option
     assert runs[1].startswith("0 fake logged in, store_token=True")
-    assert "ovh, flickr or fake" in runs[2] and "Fake: any word." in runs[2]
+    assert "ovh, flickr, vk or fake" in runs[2] and "Fake: any word." in runs[2]
     assert "tether call fake hello a=1" in runs[2] and "--shout" in runs[2]
     assert "(flickr or fake)" in runs[3] and "Fake logs in at once." in runs[3]
     assert runs[4].startswith("2 ") and "fake has no upload command" in runs[4]

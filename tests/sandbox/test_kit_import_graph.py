@@ -16,6 +16,7 @@ PACKAGES = (
     "tether.sandbox",
     "tether.services.ovh.sandbox",
     "tether.services.flickr.sandbox",
+    "tether.services.vk.sandbox",
 )
 
 

@@ -142,6 +142,7 @@ def test_index(tether_sandbox: Sandbox) -> None:
     assert index["services"] == {
         "ovh": tether_sandbox.base_url("ovh"),
         "flickr": tether_sandbox.base_url("flickr"),
+        "vk": tether_sandbox.base_url("vk"),
     }
     assert index["credentials"] == tether_sandbox.url + "/_sandbox/credentials"
 
@@ -228,11 +229,12 @@ def test_serve_prints_urls_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(3)]
+        lines = [proc.stdout.readline().strip() for _ in range(4)]
         assert re.fullmatch(r"ovh: http://127\.0\.0\.1:\d+/ovh/1\.0", lines[0]), lines
         assert re.fullmatch(r"flickr: http://127\.0\.0\.1:\d+/flickr/services/rest/", lines[1])
-        assert re.fullmatch(r"credentials: http://127\.0\.0\.1:\d+/_sandbox/credentials", lines[2])
-        creds_url = lines[2].split(" ", 1)[1]
+        assert re.fullmatch(r"vk: http://127\.0\.0\.1:\d+/vk/method/", lines[2])
+        assert re.fullmatch(r"credentials: http://127\.0\.0\.1:\d+/_sandbox/credentials", lines[3])
+        creds_url = lines[3].split(" ", 1)[1]
         assert get(creds_url)["ovh"]["base_url"] == lines[0].split(" ", 1)[1]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(10) == 0, proc.stderr.read() if proc.stderr else ""

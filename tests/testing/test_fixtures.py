@@ -56,6 +56,9 @@ def test_ready_client_ignores_the_environment(
     with service.ready_client(tether_sandbox.credentials()) as client:
         if name == "ovh":
             assert client.get("/me")["firstname"]
+        elif name == "vk":
+            me = client.users.get()
+            assert me[0]["id"] == tether_sandbox.credentials()["vk"]["user_id"]
         else:
             assert client.test.login().find("user") is not None
             assert client.api_key == tether_sandbox.credentials()["flickr"]["api_key"]
@@ -65,3 +68,11 @@ def test_ready_client_takes_overrides(tether_sandbox: Any) -> None:
     service = registry.get("flickr")
     with service.ready_client(tether_sandbox.credentials(), format="parsed-json") as flickr:
         assert flickr.test.login()["stat"] == "ok"
+
+
+def test_the_vk_fixture_is_ready(tether_vk: Any, tether_sandbox: Any) -> None:
+    friends = tether_vk.friends.get(count=5)
+    assert friends["count"] == 12000 and len(friends["items"]) == 5
+    first = list(tether_vk.walk("friends.get")[:250])
+    assert len(first) == 250 and len(set(first)) == 250
+    assert first[:5] == friends["items"]

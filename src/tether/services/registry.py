@@ -172,6 +172,17 @@ SERVICES: tuple[Service, ...] = (
         spec="tether.services.flickr.spec",
         api_path="/services/rest/",
     ),
+    Service(
+        name="vk",
+        title="VK",
+        facade="tether.services.vk.api:API",
+        async_facade="tether.services.vk.api:AsyncAPI",
+        cli="tether.services.vk.cli",
+        commands=frozenset({"call", "explain"}),
+        emulator="tether.services.vk.sandbox.app",
+        spec="tether.services.vk.spec",
+        api_path="/method/",
+    ),
 )
 
 

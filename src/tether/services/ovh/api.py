@@ -29,11 +29,11 @@ from tether.core.flow import Flow
 from tether.core.messages import Request, Response
 from tether.core.paging import Cursor
 from tether.core.params import unalias
-from tether.core.ratelimit import TokenBucket
 from tether.core.redact import redact_text
 from tether.core.retry import RetryPolicy, give_up_note, retry_after_of
 from tether.runtime import Walk
 from tether.services.kit.client import AsyncFacade, ClientCore, SyncFacade, sandbox_redirect
+from tether.services.kit.pacing import SharedBucket
 from tether.services.kit.rest import with_query
 from tether.services.ovh import errors as E
 from tether.services.ovh.config import (
@@ -187,7 +187,7 @@ class _BaseClient(ClientCore):
         # OVH asks for fair use (~60 calls/minute per consumer key, python-ovh #81); a client
         # can pace itself instead of collecting 429s.
         self._bucket = (
-            TokenBucket(rate_limit, capacity=max(1.0, rate_limit)) if rate_limit else None
+            SharedBucket(rate_limit, capacity=max(1.0, rate_limit)) if rate_limit else None
         )
         self._secrets: tuple[str | None, ...] = (
             self._application_secret,

@@ -73,6 +73,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_secret_in_this_tests_logs() -> Iterator[None]:
+    """A leak fails the test that logged it, at its teardown: the end-of-session report below
+    runs in each worker under pytest-xdist, where its exit status does not reach the run's."""
+    before = len(DETECTOR.leaks)
+    yield
+    new = DETECTOR.leaks[before:]
+    if new:
+        pytest.fail("SECRET LEAKED INTO LOGS:\n" + "\n".join(new[:5]), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
 def _sandbox_secrets_are_canaries(request: pytest.FixtureRequest) -> None:
     """Whenever a test uses the sandbox, its credentials become canaries too."""
     if "tether_sandbox" in request.fixturenames:

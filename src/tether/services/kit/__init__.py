@@ -4,6 +4,7 @@
   sandbox redirect) and the sync/async twins (``SyncFacade``, ``AsyncFacade``);
 - ``rpc``: for method-call APIs (Flickr, VK, Ipernity): the method proxy, argument encoding,
   cache access off the event loop, status polls;
+- ``pacing``: ``SharedBucket``, a client's own rate limit, safe across its threads;
 - ``rest``: for resource APIs (OVHcloud, Vimeo): the status-to-error table, the
   ``requests``-like answer view, query strings.
 

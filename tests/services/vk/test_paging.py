@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from tether.vk.helpers import reqn
 
 from tests.services.vk.scripted import TOKEN, AsyncScripted, Scripted, form, listing
 from tether.core.errors import UsageError
 from tether.core.messages import Request, Response
 from tether.services.vk.helpers import UnsupportedMethod
 from tether.vk import API, AsyncAPI
+from tether.vk.helpers import reqn
 
 
 def sync_api(responder: Any, **options: Any) -> tuple[API, Scripted]:

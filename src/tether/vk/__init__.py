@@ -9,10 +9,19 @@ Invariants:
   that re-export the service's own (``tether.services.vk.errors`` …), so both
   ``import tether.vk.exceptions`` and ``tether.vk.exceptions.APIError`` work without a second
   copy of any class.
-- Only what exists is exported: ``ClientAuth`` and ``ServerAuth`` come with the login slice.
+- Only what exists is exported: ``ServerAuth`` (and tether's ``ImplicitAuth``, ``DirectAuth``
+  and the ``Async`` twins) are here; ``ClientAuth`` comes with the login-form slice.
 """
 
 from tether.services.vk.api import API, AsyncAPI, PartialCall
+from tether.services.vk.auth import (
+    AsyncDirectAuth,
+    AsyncImplicitAuth,
+    AsyncServerAuth,
+    DirectAuth,
+    ImplicitAuth,
+    ServerAuth,
+)
 from tether.services.vk.errors import (
     AccessDenied,
     APIError,
@@ -65,8 +74,13 @@ __all__ = [
     "APIError",
     "AccessDenied",
     "AsyncAPI",
+    "AsyncDirectAuth",
+    "AsyncImplicitAuth",
+    "AsyncServerAuth",
     "AuthError",
     "AuthorizationFailed",
+    "DirectAuth",
+    "ImplicitAuth",
     "Input",
     "InvalidToken",
     "NotFound",
@@ -74,6 +88,7 @@ __all__ = [
     "PyVKError",
     "ReqError",
     "RequestFailed",
+    "ServerAuth",
     "ServerFailure",
     "TooManyRequests",
     "config",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tether.core.errors import UsageError
@@ -28,6 +28,7 @@ from tether.runtime import Walk
 from tether.services.kit.client import AsyncFacade, ClientCore, SyncFacade, sandbox_redirect
 from tether.services.kit.pacing import SharedBucket
 from tether.services.kit.rpc import MethodProxy
+from tether.services.vk.batch import Batch, many_flow
 from tether.services.vk.calls import Calls
 from tether.services.vk.config import APIConfig, known_options
 from tether.services.vk.inputs import prompt_handler
@@ -175,6 +176,25 @@ class _BaseAPI(Calls, ClientCore):
         if not isinstance(method, str) or not method:
             raise UsageError("call() needs a method name such as 'users.get'")
         return self._run(self._call_flow(method, params))
+
+    def execute(self, code: str, *, raw: bool | None = None, **params: Any) -> Any:
+        """VK's ``execute``: run the VKScript ``code`` on VK's side (at most 25 API calls, one
+        request); the value it returns (``raw=True``: the whole answer, ``execute_errors``
+        too)."""
+        return self._run(self._call_flow("execute", {"code": code, **params}, raw))
+
+    def many(self, calls: Iterable[Any]) -> Any:
+        """Make many calls through ``execute``, 25 to a request (``batch.py``): ``calls`` are
+        ``(method, params)`` pairs (``method`` a name or ``api.users.get``); the answer is a
+        list in the same order holding each call's result, or its ``APIError`` (not raised).
+        ``AsyncAPI`` sends the requests concurrently."""
+        return self._run(many_flow(self, calls))
+
+    def batch(self) -> Batch:
+        """``with api.batch() as b: r = b.users.get(user_ids=1)`` (``async with`` on
+        ``AsyncAPI``): the calls are sent as ``many`` when the block ends; then ``r.result``
+        is the result (or raises the call's ``APIError``)."""
+        return Batch(self)
 
     def walk(self, method: str, **params: Any) -> Walk[Any]:
         """Every item of a count + items method (``wall.get``, ``friends.get`` …), fetched

@@ -22,8 +22,6 @@ def code_msg(error: dict[str, object]) -> tuple[object, object]:
 def test_3_unknown_method_and_names_are_case_sensitive(wire: Wire) -> None:
     assert code_msg(wire.error("users.nothing")) == (3, "Unknown method passed")
     assert wire.error("Users.get", {"user_ids": 1})["error_code"] == 3
-    # Later parts of the emulator are not stubbed: they are unknown for now.
-    assert wire.error("execute", {"code": "return 1;"})["error_code"] == 3
 
 
 def test_5_bad_expired_and_missing_token(wire: Wire) -> None:

@@ -8,8 +8,10 @@ Below its mount point (``/vk`` in the combined sandbox), VK's own paths::
                        ``access_token`` or ``Authorization: Bearer``)
     /captcha.php?sid=  the picture of a captcha (an SVG a person can read)
 
-Its control routes (``/_sandbox/vk/...``) are in control.py. (OAuth, the login pages,
-``execute``, long poll and uploads are later parts of this emulator.)
+    /oauth/...         authorize, access_token, token (password grant), blank.html (oauth.py)
+
+Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py. (The
+login pages, long poll and uploads are later parts of this emulator.)
 
 Invariants:
 - All state is on the ``VkEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
@@ -45,9 +47,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
 from tether.sandbox.kit.base import EmulatorBase, status_phrase
-from tether.sandbox.kit.grants import grant_ref
+from tether.sandbox.kit.grants import PendingGrant, grant_ref
 from tether.sandbox.registry import RawResponse
 from tether.services.vk.sandbox.control import build_control
+from tether.services.vk.sandbox.execute import Enveloped
 from tether.services.vk.sandbox.guards import Guards
 from tether.services.vk.sandbox.host import (
     UNKNOWN_METHOD,
@@ -71,6 +74,8 @@ from tether.services.vk.sandbox.model.auth import (
     Kind,
     Token,
 )
+from tether.services.vk.sandbox.oauth import OAuthBook, VkOAuth
+from tether.services.vk.sandbox.oauth_password import password_route
 from tether.services.vk.sandbox.state import VkState
 
 JSON_TYPE: Final = "application/json; charset=utf-8"
@@ -150,16 +155,25 @@ class VkEmulator(EmulatorBase):
     settings: Settings
     state: VkState
     guards: Guards
+    oauth: OAuthBook
 
     def __init__(self) -> None:
         super().__init__()
+        self._oauth = VkOAuth(self)
         self.app = self._build_app()
         self._control = build_control(self)
+        # The OAuth control route (/approve) lives with the OAuth endpoints (oauth.py).
+        self._control.router.routes.extend(self._oauth.control_routes())
 
     def seed(self) -> None:
         super().seed()
         self.state = VkState.seeded()
         self.guards = Guards()
+        self.oauth = OAuthBook()
+
+    def pending_grants(self) -> list[PendingGrant]:
+        """Authorizations a page showed and nobody decided (``oauth.VkOAuth``)."""
+        return self._oauth.pending_grants()
 
     @property
     def control(self) -> ASGIApp:
@@ -203,7 +217,9 @@ class VkEmulator(EmulatorBase):
                 **refusal.extra,
             }
             return Response(_dumps({"error": error}), media_type=JSON_TYPE)
-        return Response(_dumps({"response": payload}), media_type=JSON_TYPE)
+        # ``execute`` answers its ``execute_errors`` beside the response (vk.md §1.4).
+        body = payload.envelope() if isinstance(payload, Enveloped) else {"response": payload}
+        return Response(_dumps(body), media_type=JSON_TYPE)
 
     def _call(
         self, name: str, params: dict[str, str], value: str | None, client: str, request: Request
@@ -320,6 +336,8 @@ class VkEmulator(EmulatorBase):
             routes=[
                 Route("/method/{name}", self.method, methods=["GET", "POST"]),
                 Route("/captcha.php", self.captcha_image, methods=["GET"]),
+                *self._oauth.routes(),
+                password_route(self._oauth),
             ],
             exception_handlers={HTTPException: http_error},
         )

@@ -8,8 +8,9 @@ Invariants:
   line, with the token kinds it serves, the right it needs and the code VK answers without
   that right. An unknown name is VK's 3; a required argument absent or empty is VK's 100
   naming it (the registry's ``missing``), checked after every envelope gate (``app.py``).
-- Methods of later parts of the emulator (``execute``, long poll, uploads) have no line yet,
-  so they answer 3 like any unknown name, never a stub.
+- Methods of later parts of the emulator (long poll, uploads) have no line yet, so they
+  answer 3 like any unknown name, never a stub. ``execute`` is the ``execute`` package's
+  (it reads this table for its inner calls, when a call comes).
 - The families import ``base`` and ``model`` only, never each other nor this module.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import Final
 
 from tether.sandbox.kit.rpc import Registry
+from tether.services.vk.sandbox.execute import execute_handler
 from tether.services.vk.sandbox.methods.base import (
     USER,
     Call,
@@ -107,6 +109,9 @@ _TABLE: Final[dict[str, VkMethod]] = {
     "stats.trackVisitor": VkMethod(m_track_visitor, kinds=USER),
     "utils.resolveScreenName": VkMethod(
         m_resolve_screen_name, kinds=_TOKENS, required=("screen_name",)
+    ),
+    "execute": VkMethod(
+        execute_handler(lambda: METHODS), kinds=_TOKENS, required=("code",), optional=("func_v",)
     ),
 }
 

@@ -62,6 +62,7 @@ from tether.services.vk.sandbox.host import (
 )
 from tether.services.vk.sandbox.incoming import read_call, token_of
 from tether.services.vk.sandbox.methods import METHODS, Call, MethodError
+from tether.services.vk.sandbox.methods.base import DENIED, KIND_REFUSED
 from tether.services.vk.sandbox.model.auth import (
     ACCOUNTS,
     APP_ID,
@@ -81,19 +82,6 @@ from tether.services.vk.sandbox.state import VkState
 JSON_TYPE: Final = "application/json; charset=utf-8"
 #: Parameters never echoed in ``request_params``: secrets a client may log with the error.
 _NOT_ECHOED: Final = frozenset({"access_token", "captcha_key", "client_secret", "password"})
-_KIND_REFUSED: Final = {
-    Kind.ANONYMOUS: (5, "User authorization failed: no access_token passed."),
-    Kind.GROUP: (27, "Group authorization failed: method is unavailable with group auth."),
-    Kind.SERVICE: (
-        28,
-        "Application authorization failed: method is unavailable with service token.",
-    ),
-    Kind.USER: (15, "Access denied: no access to call this method"),
-}
-_DENIED: Final = {
-    15: "Access denied: no access to call this method",
-    7: "Permission to perform this action is denied",
-}
 
 
 def credentials(root_url: str) -> dict[str, Any]:
@@ -251,9 +239,9 @@ class VkEmulator(EmulatorBase):
             counter.error_6 += 1
             raise MethodError(6, "Too many requests per second")
         if kind not in line.kinds:
-            raise MethodError(*_KIND_REFUSED[kind])
+            raise MethodError(*KIND_REFUSED[kind])
         if token is not None and not token.has(line.perms):
-            raise MethodError(line.denied, _DENIED[line.denied])
+            raise MethodError(line.denied, DENIED[line.denied])
         if guards.take_validation():
             root = _mount_url(request)
             raise MethodError(

@@ -17,27 +17,18 @@ from tether.services.vk.sandbox.execute.lexer import MAX_CODE, CompileError
 from tether.services.vk.sandbox.execute.machine import Dispatch, Machine
 from tether.services.vk.sandbox.execute.parser import parse
 from tether.services.vk.sandbox.execute.values import ScriptError
-from tether.services.vk.sandbox.methods.base import Call, MethodError, VkMethod
+from tether.services.vk.sandbox.methods.base import (
+    DENIED,
+    KIND_REFUSED,
+    Call,
+    MethodError,
+    VkMethod,
+)
 from tether.services.vk.sandbox.model.auth import Kind
 
 __all__ = ["COMPILE", "Result", "inner_dispatch", "run"]
 
 COMPILE: Final = "Unable to compile code: "
-# The envelope's words for the same refusals (``app.py``), written again here: the envelope
-# keeps its table private, and these are VK's fixed texts.
-_KIND_REFUSED: Final = {
-    Kind.ANONYMOUS: (5, "User authorization failed: no access_token passed."),
-    Kind.GROUP: (27, "Group authorization failed: method is unavailable with group auth."),
-    Kind.SERVICE: (
-        28,
-        "Application authorization failed: method is unavailable with service token.",
-    ),
-    Kind.USER: (15, "Access denied: no access to call this method"),
-}
-_DENIED: Final = {
-    15: "Access denied: no access to call this method",
-    7: "Permission to perform this action is denied",
-}
 
 
 @dataclass(frozen=True)
@@ -79,9 +70,9 @@ def inner_dispatch(table: Registry[VkMethod], call: Call) -> Dispatch:
         if line is None:
             raise MethodError(3, "Unknown method passed")
         if kind not in line.kinds:
-            raise MethodError(*_KIND_REFUSED[kind])
+            raise MethodError(*KIND_REFUSED[kind])
         if token is not None and not token.has(line.perms):
-            raise MethodError(line.denied, _DENIED[line.denied])
+            raise MethodError(line.denied, DENIED[line.denied])
         table.check_arguments(method, line, params)
         return line.handler(Call(call.state, params, token, call.now))
 

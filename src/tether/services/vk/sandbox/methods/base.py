@@ -24,6 +24,23 @@ from tether.services.vk.sandbox.model import groups, people
 from tether.services.vk.sandbox.model.auth import Kind, Token
 from tether.services.vk.sandbox.state import VkState
 
+#: VK's fixed refusals, shared by the envelope (``app.py``) and ``execute``'s inner calls:
+#: a token kind a method does not serve, and a right the token lacks (by the method's code).
+KIND_REFUSED: Final = {
+    Kind.ANONYMOUS: (5, "User authorization failed: no access_token passed."),
+    Kind.GROUP: (27, "Group authorization failed: method is unavailable with group auth."),
+    Kind.SERVICE: (
+        28,
+        "Application authorization failed: method is unavailable with service token.",
+    ),
+    Kind.USER: (15, "Access denied: no access to call this method"),
+}
+DENIED: Final = {
+    15: "Access denied: no access to call this method",
+    7: "Permission to perform this action is denied",
+}
+
+
 T = TypeVar("T")
 #: What a method may be called with: a user token only, unless its line says more.
 USER: Final = frozenset({Kind.USER})

@@ -33,6 +33,7 @@ $(BENCH_VENV)/.installed: pyproject.toml bench/requirements.txt
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/run.py $(BENCH_ARGS)
 	$(BENCH_VENV)/bin/python bench/flickr_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
+	$(BENCH_VENV)/bin/python bench/vk_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick,)
 
 # Fault soak: ~3,000 calls per mode under 30 % injected faults (bench/README.md); < 3 min.
 soak: $(BENCH_VENV)/.installed

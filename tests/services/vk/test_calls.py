@@ -241,20 +241,27 @@ def test_response_type_builds_the_answers_objects() -> None:
 
 def test_pacing_spaces_the_sends_of_a_token_by_sleeps() -> None:
     api = client(rate_limit=None)  # the default: 3 per second, a user token
-    d = Driver(answers(*[OK] * 4))
-    for _ in range(4):
+    d = Driver(answers(*[OK] * 5))
+    for _ in range(5):
         d.run(api._call_flow("users.get", {}))
+    # A burst of rate - 1 = 2 goes at once (one token kept back for jitter), then 1/3 s apart.
     assert d.slept == pytest.approx([1 / 3, 1 / 3, 1 / 3], abs=1e-6)
     api = client(rate_limit=20)
+    d = Driver(answers(*[OK] * 21))
+    for _ in range(21):
+        d.run(api._call_flow("users.get", {}))
+    assert d.slept == pytest.approx([1 / 20, 1 / 20], abs=1e-6)
+    api = client(rate_limit=0.5)  # below 2 a second the burst is one call
     d = Driver(answers(OK, OK))
     for _ in range(2):
         d.run(api._call_flow("users.get", {}))
-    assert d.slept == pytest.approx([1 / 20], abs=1e-6)
+    assert d.slept == pytest.approx([2.0], abs=1e-6)
 
 
 def test_the_recovery_waits_are_paced_too() -> None:
     api = client(rate_limit=3)
-    d = Driver(answers(error(6), OK))
+    d = Driver(answers(OK, error(6), OK))
+    d.run(api._call_flow("users.get", {}))  # takes one of the burst of two
     d.run(api._call_flow("users.get", {}))
     # 0.3 s for error 6, then the bucket's remaining 1/3 - 0.3 s before the resend.
     assert d.slept == pytest.approx([0.3, 1 / 3 - 0.3], abs=1e-6)

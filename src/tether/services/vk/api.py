@@ -138,7 +138,10 @@ class _BaseAPI(Calls, ClientCore):
         if token:
             base["access_token"] = token
         self._base = base
-        self._bucket = SharedBucket(float(rate)) if rate else None
+        # A burst of rate - 1 (VK lets ``rate`` calls through at once): a fresh client need not
+        # wait for its first calls, and the one token kept back absorbs the jitter of calls
+        # sent 1/rate s apart arriving closer together (VK counts arrivals, not sends).
+        self._bucket = SharedBucket(float(rate), capacity=max(1.0, rate - 1.0)) if rate else None
         self._raw = bool(config.raw)
         self._auto_delay = bool(config.auto_delay)
         self._validation = bool(config.validation)

@@ -44,6 +44,8 @@ SECRET_NAMES = frozenset(
         "frob",
         "code",
         "credentialtoken",
+        "key",  # VK's long poll key, in the poll URL's query
+        "captcha_key",  # what a person read off VK's captcha picture
     }
 )
 

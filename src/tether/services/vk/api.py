@@ -216,6 +216,24 @@ class _BaseAPI(Calls, ClientCore):
 
         return Walk(self._runtime, fetch, 0, OffsetCount(int(page_size), int(start)))
 
+    def longpoll(self, **opts: Any) -> Any:
+        """vk_api's ``VkLongPoll``: the user long poll (``messages.getLongPollServer``), a
+        ``longpoll.LongPoll`` of ``UserEvent`` s; ``for`` on ``API``, ``async for`` on
+        ``AsyncAPI``, ``check()`` for one poll. Options: ``wait=25`` (seconds, at most 90),
+        ``mode=234``, ``version=3``, ``group_id=`` (a community's messages, with its token).
+        ``failed`` answers are recovered as vk.md §4.5 says (``longpoll.py``)."""
+        from tether.services.vk.longpoll import user_longpoll
+
+        return user_longpoll(self, **opts)
+
+    def bot_longpoll(self, group_id: int, **opts: Any) -> Any:
+        """vk_api's ``VkBotLongPoll``: the bots long poll of community ``group_id``
+        (``groups.getLongPollServer``), a ``longpoll.LongPoll`` of ``BotEvent`` s (``type``,
+        ``object``, ``group_id``); ``wait=25``. Iterated as ``longpoll()``."""
+        from tether.services.vk.longpoll import bot_longpoll
+
+        return bot_longpoll(self, group_id, **opts)
+
 
 class API(_BaseAPI, SyncFacade):
     """PyVK's ``API(token=None, **options)``: calls return their results."""

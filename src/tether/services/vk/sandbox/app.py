@@ -9,9 +9,11 @@ Below its mount point (``/vk`` in the combined sandbox), VK's own paths::
     /captcha.php?sid=  the picture of a captcha (an SVG a person can read)
 
     /oauth/...         authorize, access_token, token (password grant), blank.html (oauth.py)
+    /longpoll/...      the user and bots long poll servers that get*LongPollServer hand out
+                       (longpoll.py)
 
 Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py. (The
-login pages, long poll and uploads are later parts of this emulator.)
+login pages and uploads are later parts of this emulator.)
 
 Invariants:
 - All state is on the ``VkEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
@@ -61,6 +63,7 @@ from tether.services.vk.sandbox.host import (
     show_version,
 )
 from tether.services.vk.sandbox.incoming import read_call, token_of
+from tether.services.vk.sandbox.longpoll import longpoll_routes
 from tether.services.vk.sandbox.methods import METHODS, Call, MethodError
 from tether.services.vk.sandbox.methods.base import DENIED, KIND_REFUSED
 from tether.services.vk.sandbox.model.auth import (
@@ -268,7 +271,7 @@ class VkEmulator(EmulatorBase):
         if not guards.quota_passes(caller, name, settings.daily_limits.get(name), now):
             raise MethodError(29, "Rate limit reached")
         METHODS.check_arguments(name, line, params)
-        return line.handler(Call(self.state, params, token, now))
+        return line.handler(Call(self.state, params, token, now, _mount_url(request)))
 
     def _identify(self, value: str | None, now: float) -> Token | None:
         if value is None:
@@ -322,6 +325,7 @@ class VkEmulator(EmulatorBase):
 
         app = Starlette(
             routes=[
+                *longpoll_routes(self),
                 Route("/method/{name}", self.method, methods=["GET", "POST"]),
                 Route("/captcha.php", self.captcha_image, methods=["GET"]),
                 *self._oauth.routes(),

@@ -12,6 +12,11 @@ and out; errors are ``{"error": …}`` with a 4xx status naming the field)::
     GET  /captcha/{sid}   {"key": k}: what a person reads on the captcha picture
     POST /validation      {"count": n}: the next n calls (any method) answer 17
     POST /flood           {"method": m, "count": n}: the next n calls of m answer 9
+    GET|POST /longpoll    {"events": [[4, …] or {"type", "object"}], "user_id": u,
+                          "group_id": g, "fail": 1|2|3, "count": n, "max_wait": s}: events
+                          for u's user server (arrays) or g's bots server (objects), the next
+                          n polls answer ``failed``, polls wait at most s seconds; answers the
+                          queues, forced failures and counters (``longpoll.py``)
     GET  /stats           {"calls": {method: n}, "tokens": {ref: {kind, owner, calls,
                           error_6}}, "errors": {code: n}, "error_6": n}; ref is
                           ``kit.grants.grant_ref(token)``, never the token
@@ -47,6 +52,7 @@ from tether.sandbox.control_api import (
     string,
 )
 from tether.services.vk.sandbox.host import parse_version, show_version
+from tether.services.vk.sandbox.longpoll import longpoll_control
 from tether.services.vk.sandbox.methods import METHODS
 
 if TYPE_CHECKING:
@@ -157,6 +163,7 @@ def build_control(em: VkHost) -> Starlette:
             Route("/captcha/{sid}", captcha_key, methods=["GET"]),
             Route("/validation", validation, methods=["POST"]),
             Route("/flood", flood, methods=["POST"]),
+            longpoll_control(em),
             *em.base_control_routes(),  # /time, /stats, /reset
         ]
     )

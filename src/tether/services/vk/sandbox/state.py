@@ -7,6 +7,8 @@ Invariants:
 - Users, groups, photos and documents are computed from their ids (``model``); only what a
   call changes is stored here: tokens, walls written to, messages sent.
 - Nothing here does I/O, reads the clock or knows about HTTP: callers pass ``now``.
+- Every sent message and written post is told to the long poll book (``longpoll``), which
+  keeps it for the queues open to it (``sandbox/longpoll.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Final
 
+from tether.services.vk.sandbox.longpoll import LongPollBook
 from tether.services.vk.sandbox.model.auth import Token, seeded_tokens
 from tether.services.vk.sandbox.model.wall import Post, seeded_wall
 
@@ -42,6 +45,7 @@ class VkState:
     #: (sender, random_id) -> (message id, when): resends inside the window are not sent again.
     sent_ids: dict[tuple[int, int], tuple[int, float]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(_SEED))
+    longpoll: LongPollBook = field(default_factory=LongPollBook)
 
     @classmethod
     def seeded(cls) -> VkState:
@@ -60,6 +64,7 @@ class VkState:
             wall = self.walls[owner_id] = seeded_wall(owner_id)
         post = Post(len(wall) + 1, owner_id, from_id, int(now), text, attachments)
         wall.append(post)
+        self.longpoll.on_post(owner_id, post.to_json())
         return post
 
     def send_message(
@@ -82,4 +87,7 @@ class VkState:
         self.messages.append(message)
         if random_id:
             self.sent_ids[key] = (message.id, now)
+        self.longpoll.on_message(
+            message.id, from_id, peer_id, text, attachments, message.date, random_id
+        )
         return message.id

@@ -74,6 +74,6 @@ def inner_dispatch(table: Registry[VkMethod], call: Call) -> Dispatch:
         if token is not None and not token.has(line.perms):
             raise MethodError(line.denied, DENIED[line.denied])
         table.check_arguments(method, line, params)
-        return line.handler(Call(call.state, params, token, call.now))
+        return line.handler(Call(call.state, params, token, call.now, call.root))
 
     return dispatch

@@ -1,6 +1,7 @@
 """The API methods the VK emulator implements, by family: ``users`` (users.*, friends.get,
 account.*, utils.resolveScreenName, stats.trackVisitor), ``groups``, ``wall``, ``media``
-(photos.*, docs.get) and ``messages``; ``base`` holds what they share. ``METHODS`` is the
+(photos.*, docs.get), ``messages`` and ``longpoll`` (the two get*LongPollServer steps; the
+servers themselves are ``sandbox/longpoll.py``); ``base`` holds what they share. ``METHODS`` is the
 table the emulator dispatches on.
 
 Invariants:
@@ -8,8 +9,8 @@ Invariants:
   line, with the token kinds it serves, the right it needs and the code VK answers without
   that right. An unknown name is VK's 3; a required argument absent or empty is VK's 100
   naming it (the registry's ``missing``), checked after every envelope gate (``app.py``).
-- Methods of later parts of the emulator (long poll, uploads) have no line yet, so they
-  answer 3 like any unknown name, never a stub. ``execute`` is the ``execute`` package's
+- Methods of later parts of the emulator (uploads) have no line yet, so they answer 3 like
+  any unknown name, never a stub. ``execute`` is the ``execute`` package's
   (it reads this table for its inner calls, when a call comes).
 - The families import ``base`` and ``model`` only, never each other nor this module.
 """
@@ -29,6 +30,10 @@ from tether.services.vk.sandbox.methods.base import (
     missing,
 )
 from tether.services.vk.sandbox.methods.groups import m_groups_get, m_groups_get_members
+from tether.services.vk.sandbox.methods.longpoll import (
+    m_groups_get_long_poll_server,
+    m_messages_get_long_poll_server,
+)
 from tether.services.vk.sandbox.methods.media import m_docs_get, m_photos_get, m_photos_get_albums
 from tether.services.vk.sandbox.methods.messages import m_messages_send
 from tether.services.vk.sandbox.methods.users import (
@@ -105,6 +110,15 @@ _TABLE: Final[dict[str, VkMethod]] = {
         "messages",
         kinds=_SENDERS,
         optional=("user_id", "peer_id", "domain", "random_id", "message", "attachment"),
+    ),
+    "messages.getLongPollServer": VkMethod(
+        m_messages_get_long_poll_server,
+        "messages",
+        kinds=_SENDERS,
+        optional=("need_pts", "group_id", "lp_version"),
+    ),
+    "groups.getLongPollServer": VkMethod(
+        m_groups_get_long_poll_server, kinds=_SENDERS, required=("group_id",)
     ),
     "stats.trackVisitor": VkMethod(m_track_visitor, kinds=USER),
     "utils.resolveScreenName": VkMethod(

@@ -76,6 +76,9 @@ class Call:
     params: Mapping[str, str]
     token: Token | None  # None: no token was sent (a method open to anyone)
     now: float
+    #: The emulator's address as this client reached it (``http://127.0.0.1:port/vk``), for
+    #: methods that hand out absolute URLs (long poll and upload servers).
+    root: str = "http://127.0.0.1/vk"
 
     def get(self, name: str, default: str = "") -> str:
         return self.params.get(name, default)

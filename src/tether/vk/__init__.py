@@ -9,8 +9,8 @@ Invariants:
   that re-export the service's own (``tether.services.vk.errors`` …), so both
   ``import tether.vk.exceptions`` and ``tether.vk.exceptions.APIError`` work without a second
   copy of any class.
-- Only what exists is exported: ``ServerAuth`` (and tether's ``ImplicitAuth``, ``DirectAuth``
-  and the ``Async`` twins) are here; ``ClientAuth`` comes with the login-form slice.
+- Only what exists is exported: ``ClientAuth`` and ``ServerAuth`` (and tether's
+  ``ImplicitAuth``, ``DirectAuth`` and the ``Async`` twins) are here.
 """
 
 from tether.services.vk.api import API, AsyncAPI, PartialCall
@@ -22,6 +22,7 @@ from tether.services.vk.auth import (
     ImplicitAuth,
     ServerAuth,
 )
+from tether.services.vk.clientauth import AsyncClientAuth, ClientAuth
 from tether.services.vk.errors import (
     AccessDenied,
     APIError,
@@ -74,11 +75,13 @@ __all__ = [
     "APIError",
     "AccessDenied",
     "AsyncAPI",
+    "AsyncClientAuth",
     "AsyncDirectAuth",
     "AsyncImplicitAuth",
     "AsyncServerAuth",
     "AuthError",
     "AuthorizationFailed",
+    "ClientAuth",
     "DirectAuth",
     "ImplicitAuth",
     "Input",

@@ -25,8 +25,8 @@ Invariants:
 - Secrets (the password, client secret, code, token) are never kept beyond need (the password
   lives only inside the flow), nor put in a message, a repr or a log line.
 - ``api(**options)`` spawns an ``API`` (``AsyncAPI``) with the token, the auth object's
-  options (its own, auth-only ones dropped) and then ``options``; it renews nothing on error
-  5 yet (that comes with ``ClientAuth``).
+  options (its own, auth-only ones dropped) and then ``options``; on errors 5 and 17 that API
+  renews its token through this object (``recovery.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from tether.services.vk.calls import decode
 from tether.services.vk.config import ClientAuthConfig, ServerAuthConfig, known_options
 from tether.services.vk.errors import AuthError, InvalidToken, RequestFailed
 from tether.services.vk.inputs import Input, prompt_handler
+from tether.services.vk.recovery import Recovery
 from tether.services.vk.spec import API_URL, OAUTH_URL
 from tether.transport import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES
 
@@ -182,7 +183,7 @@ class _AuthCore(ClientCore):
             deadline=deadline,
             max_response_bytes=max_response_bytes,
             browse=browse,
-            prompt=prompt_handler(_Asker(config.input), self._sync),
+            prompt=prompt_handler(self._asker(), self._sync),
         )
 
     def __repr__(self) -> str:
@@ -204,7 +205,12 @@ class _AuthCore(ClientCore):
         merged.setdefault("environ", self._environ)
         if self._transport_arg is not None:
             merged.setdefault("transport", self._transport_arg)
-        return cls(token=self.token, **merged)
+        api = cls(token=self.token, **merged)
+        api._renewer = Recovery(self, self._asker(), self._runtime.browse)  # errors 5 and 17
+        return api
+
+    def _asker(self) -> Any:
+        return _Asker(self.config.input)
 
     def _client(self, token_url: str, secret: str = "", **params: str) -> oauth2.Client:
         return oauth2.Client(

@@ -18,6 +18,9 @@ Invariants:
 - Each attempt takes a slot of the token's pacing bucket first (``retrying``'s ``pace``), so a
   client sends no faster than its rate, across threads and tasks.
 - Nothing here logs the token: INFO lines name the method and the wait only.
+- On an API an auth object made (``_renewer``), error 5 and (with ``validation``) error 17
+  renew the token through that object (``recovery.py``) and send again, within
+  ``max_attempts``.
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ class Calls:
     _response_type: Any
     _retry: Any
     _retrying: Any
+    #: On an API an auth object made: its ``recovery.Recovery`` (errors 5 and 17).
+    _renewer: Any = None
 
     def _call_flow(self, method: str, params: dict[str, Any], raw: bool | None = None) -> Flow[Any]:
         """Call ``method``: its result, or (``raw``) the whole decoded answer.
@@ -121,6 +126,7 @@ class Calls:
         attempts = self._max_attempts
         last: APIError | None = None
         for attempt in range(attempts):
+            sent = self._base.get("access_token")
             request = Request(
                 "POST",
                 url,
@@ -168,6 +174,11 @@ class Calls:
                     )
                     args["captcha_sid"] = str(error["captcha_sid"])
                     args["captcha_key"] = str(key)
+                continue
+            elif self._renewer is not None and (code == 5 or (code == 17 and self._validation)):
+                # A new token through the auth object (recovery.py), then the call again.
+                if attempt + 1 < attempts:
+                    yield from self._renewer.flow(self, code, error, sent)
                 continue
             elif code in TRANSIENT_CODES and read and self._auto_delay:
                 wait = self._retry.backoff(attempt + 1)

@@ -1,5 +1,6 @@
-"""VK's part of the ``tether`` command: ``call`` and ``config explain`` (login and upload come
-with VK's auth and upload slices of issue 9).
+"""VK's part of the ``tether`` command: ``call``, ``login`` (PyVK's ``ClientAuth``, the
+questions asked on the terminal) and ``config explain`` (upload comes with VK's upload slice
+of issue 9).
 
 The hook contract is stated in ``tether.services.registry``. Invariants:
 - Top level imports only click and ``tether.cli.kit``: the facade is imported when a hook runs.
@@ -13,12 +14,22 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import click
+
 from tether.cli.kit import echo_json, parse_params
 
 CALL_OPTIONS = ()
 CALL_METHOD = "VK: the method name (users.get, wall.get …)."
 CALL_ARGS_NOTE = None
 CALL_EXAMPLES = ("tether call vk users.get user_ids=1 fields=bdate --sandbox",)
+
+LOGIN_OPTIONS = (
+    click.Option(["--username"], help="VK: the login (e-mail, phone or name) to sign in with."),
+)
+LOGIN_HELP = (
+    "VK: signs in on VK's pages with your login (--username, else VK_USERNAME, else asked) "
+    "and password (asked, never stored); the token and session are remembered."
+)
 
 _NO_TOKEN = (
     "set VK_ACCESS_TOKEN to a VK access token, or use --sandbox (or TETHER_SANDBOX) for the "
@@ -75,3 +86,32 @@ def ready_args(creds: Mapping[str, Any]) -> dict[str, Any]:
     """``API`` arguments for the sandbox's ready user token (every scope), given the VK block
     of its credentials."""
     return {"token": creds["access_token"], "api_url": creds["api_url"]}
+
+
+class _Terminal:
+    """PyVK's ``Input``, and the permission dialog asked too (a person is at the terminal)."""
+
+    @staticmethod
+    def ask(field: str, **kw: Any) -> str:
+        from tether.vk import Input
+
+        if field == "grant_access":
+            answer = input(f"Allow tether: {kw.get('msg', 'access to your account')}? [Y/n] ")
+            return answer.strip() or "yes"
+        return Input.ask(field, **kw)
+
+
+def login(options: Mapping[str, Any], *, store_token: bool) -> None:
+    """``tether login vk [--username LOGIN]``: ``ClientAuth`` with the questions on the
+    terminal; the token and session cookies are remembered unless ``store_token`` is false.
+
+    Raises:
+        TetherError: wrong password or code, the dialog denied, or VK unreachable.
+    """
+    from tether.vk import ClientAuth
+
+    username = options.get("username") or os.environ.get("VK_USERNAME") or None
+    app_id = os.environ.get("VK_APP_ID") or None
+    with ClientAuth(app_id, username, input=_Terminal, disable_cache=not store_token) as auth:
+        auth.auth()
+        click.echo(f"Logged in to VK as user {auth.user_id} (scope {auth.scope}).")

@@ -9,11 +9,13 @@ Below its mount point (``/vk`` in the combined sandbox), VK's own paths::
     /captcha.php?sid=  the picture of a captcha (an SVG a person can read)
 
     /oauth/...         authorize, access_token, token (password grant), blank.html (oauth.py)
+    /login?act=...     VK's sign-in pages: password, 2FA code, phone digits, captcha, the
+                       permission dialog, error 17's security check (login.py)
     /longpoll/...      the user and bots long poll servers that get*LongPollServer hand out
                        (longpoll.py)
 
-Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py. (The
-login pages and uploads are later parts of this emulator.)
+Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py. (Uploads
+are a later part of this emulator.)
 
 Invariants:
 - All state is on the ``VkEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
@@ -63,6 +65,7 @@ from tether.services.vk.sandbox.host import (
     show_version,
 )
 from tether.services.vk.sandbox.incoming import read_call, token_of
+from tether.services.vk.sandbox.login import login_routes
 from tether.services.vk.sandbox.longpoll import longpoll_routes
 from tether.services.vk.sandbox.methods import METHODS, Call, MethodError
 from tether.services.vk.sandbox.methods.base import DENIED, KIND_REFUSED
@@ -330,6 +333,7 @@ class VkEmulator(EmulatorBase):
                 Route("/captcha.php", self.captcha_image, methods=["GET"]),
                 *self._oauth.routes(),
                 password_route(self._oauth),
+                *login_routes(self._oauth),  # VK's sign-in pages (login.py)
             ],
             exception_handlers={HTTPException: http_error},
         )

@@ -6,6 +6,9 @@
     GET|POST /oauth/token      direct authorization: the password grant (oauth_password.py)
     GET  /oauth/blank.html     where ``redirect_uri=https://oauth.vk.com/blank.html`` lands
 
+With ``display=mobile`` or a session cookie, the authorize page hands over to VK's sign-in
+pages (``login.py``, through ``VkOAuth.pages``); otherwise it is the one-page sign-in here.
+
 and the control route ``POST /_sandbox/vk/approve {"authorize_url", "deny"?}`` ->
 ``{"redirect_url"}``: what a browser lands on after the test user signed in and allowed.
 
@@ -110,6 +113,20 @@ class OAuthBook:
     codes: dict[str, AuthCode] = field(default_factory=dict)
     pending: OrderedDict[str, Authorization] = field(default_factory=OrderedDict)
     failures: Counter[str] = field(default_factory=Counter)  # login -> wrong passwords
+    # The login pages' (login.py): remixsid -> user id; a sign-in under way by its hash; the
+    # bits each user allowed the application (a later authorize skips the dialog).
+    sessions: dict[str, int] = field(default_factory=dict)
+    steps: dict[str, Any] = field(default_factory=dict)
+    allowed: Counter[int] = field(default_factory=Counter)
+
+
+class SignInPages(Protocol):
+    """VK's own sign-in pages (``login.login_routes`` sets them on ``VkOAuth.pages``)."""
+
+    def show(self, request: Request, auth: Authorization) -> Response | None:
+        """The page (or redirect) for a new authorize request, or ``None`` for the
+        one-page sign-in below."""
+        ...
 
 
 class _Refused(Exception):
@@ -158,6 +175,7 @@ class VkOAuth:
         self.em = em
         user = ACCOUNTS[0]
         self.shell = Shell("VK", TestAccount(user.login, user.password), "Phone or email")
+        self.pages: SignInPages | None = None  # set by login.login_routes (login imports us)
 
     @property
     def book(self) -> OAuthBook:
@@ -293,7 +311,9 @@ class VkOAuth:
             return self.shell.notice("Error", str(refusal), 400)
         except VkOAuthError as e:
             return _redirect_error(e)
-        return self._consent(auth)
+        # VK's multi-page sign-in (display=mobile, or a session cookie): login.py.
+        shown = self.pages.show(request, auth) if self.pages is not None else None
+        return shown if shown is not None else self._consent(auth)
 
     def _page_decision(self, ref: str, fields: dict[str, str]) -> Response:
         auth = self.book.pending.get(ref)

@@ -85,6 +85,9 @@ USER_PHONE_ID: Final = 102
 USER_PHONE_LOGIN: Final = "phone@vk.example"
 USER_PHONE_PASSWORD: Final = "sandbox-phone-password"
 USER_PHONE: Final = "+79161234567"
+#: The numbers on the other two accounts: error 17's check (``login.py``) asks their digits.
+USER_MOBILE: Final = "+79160000100"
+USER_2FA_MOBILE: Final = "+79160000101"
 
 GROUP_ID: Final = 5
 GROUP_TOKEN: Final = "vk-sandbox-group-token-1a2b3c4d5e6f7a8b9c0d"
@@ -98,19 +101,29 @@ BASIC_BITS: Final = 336926  # PyVK's p_basic as its code has it (vk.md §2.2): n
 
 @dataclass(frozen=True)
 class Account:
-    """A test user who can sign in (the login pages are a later part of the emulator)."""
+    """A test user who can sign in (on ``login.py``'s pages or by the password grant)."""
 
     user_id: int
     login: str
     password: str
     code: str | None = None  # the 2FA code this account is asked for
     phone: str | None = None  # the phone number whose digits this account is asked for
+    mobile: str = ""  # the account's number: error 17's check asks its missing digits
+
+    @property
+    def number(self) -> str:
+        """The number whose middle digits a security check asks."""
+        return self.phone or self.mobile
 
 
 ACCOUNTS: Final = (
-    Account(USER_ID, USER_LOGIN, USER_PASSWORD),
-    Account(USER_2FA_ID, USER_2FA_LOGIN, USER_2FA_PASSWORD, code=USER_2FA_CODE),
-    Account(USER_PHONE_ID, USER_PHONE_LOGIN, USER_PHONE_PASSWORD, phone=USER_PHONE),
+    Account(USER_ID, USER_LOGIN, USER_PASSWORD, mobile=USER_MOBILE),
+    Account(
+        USER_2FA_ID, USER_2FA_LOGIN, USER_2FA_PASSWORD, code=USER_2FA_CODE, mobile=USER_2FA_MOBILE
+    ),
+    Account(
+        USER_PHONE_ID, USER_PHONE_LOGIN, USER_PHONE_PASSWORD, phone=USER_PHONE, mobile=USER_PHONE
+    ),
 )
 
 

@@ -557,3 +557,35 @@ def test_a_file_object_whose_seek_answers_none_is_measured_and_left_in_place() -
     assert up.size == 7 and f.tell() == 3
     _, data, _ = fields_and_file(up)
     assert data == b"3456789"
+
+
+def test_rewind_puts_a_callers_file_back_where_it_stood(photo: Path) -> None:
+    data = photo.read_bytes()
+    f = io.BytesIO(b"xx" + data)
+    f.seek(2)
+    up = MultipartUpload({}, f, filename="a.jpg")
+    it = up.body()
+    next(it), next(it)  # part of the body read, as by an upload cut off
+    assert f.tell() > 2
+    assert up.rewind() is True
+    assert f.tell() == 2
+    assert fields_and_file(up)[1] == data  # the same object, sent whole again
+    assert MultipartUpload({}, photo).rewind() is False  # a path: nothing of the caller's
+
+
+def test_rewind_leaves_a_stream_and_a_closed_file_alone() -> None:
+    class Stream(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return False
+
+        def readinto(self, b: Any) -> int:
+            return 0
+
+    assert MultipartUpload({}, Stream(), filename="s").rewind() is False
+    f = io.BytesIO(b"abc")
+    up = MultipartUpload({}, f, filename="c")
+    f.close()
+    assert up.rewind() is False

@@ -319,6 +319,22 @@ class MultipartUpload:
 
     __iter__ = body
 
+    def rewind(self) -> bool:
+        """Put a caller's seekable file object back where it stood when this upload was made,
+        so the caller can upload the same object again after a failure; whether it did. A
+        path, a stream, a closed file or one that refuses to seek is left as it is."""
+        f = self._fileobj
+        if f is None or not self._rewindable or f.closed:
+            return False
+        if self._live is not None:
+            self._live.close()  # an abandoned attempt must not read from it again
+            self._live = None
+        try:
+            f.seek(self._start)
+        except (OSError, ValueError):
+            return False
+        return True
+
     def _chunks(self, head: bytes, tail: bytes) -> Generator[bytes, None, None]:
         size = self.size
         total = len(head) + size + len(tail) if size is not None else None

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 
+from tether.sandbox.kit.multipart import boundary_of, read_multipart
 from tether.services.flickr.sandbox.incoming import Incoming, read_api_request
 from tether.services.flickr.sandbox.methods import Call, Caller, m_echo
-from tether.services.flickr.sandbox.multipart import boundary_of, read_multipart
 from tether.services.flickr.sandbox.render import Node, ok_json_text, ok_xml, php_serialize, to_json
 from tether.services.flickr.sandbox.signing import (
     NonceBook,

@@ -216,6 +216,14 @@ class _BaseAPI(Calls, ClientCore):
 
         return Walk(self._runtime, fetch, 0, OffsetCount(int(page_size), int(start)))
 
+    @property
+    def upload(self) -> Any:
+        """VK's three-step uploads, one call each (``uploads.Uploads``):
+        ``api.upload.wall_photo("cat.jpg", group_id=5).attachment == "photo-5_11"``."""
+        from tether.services.vk.uploads import Uploads
+
+        return Uploads(self)
+
     def longpoll(self, **opts: Any) -> Any:
         """vk_api's ``VkLongPoll``: the user long poll (``messages.getLongPollServer``), a
         ``longpoll.LongPoll`` of ``UserEvent`` s; ``for`` on ``API``, ``async for`` on

@@ -49,6 +49,58 @@ def call(method: str, args: tuple[str, ...], options: Mapping[str, Any]) -> None
         echo_json(api.call(method, **parse_params(args)))
 
 
+# -- upload (services/vk/uploads.py) -----------------------------------------------------------
+
+_VK_KINDS = ("photo", "message-photo", "profile-photo", "doc", "wall-doc", "video", "audio")
+UPLOAD_OPTIONS = (
+    click.Option(
+        ["--kind", "vk_kind"],
+        type=click.Choice(_VK_KINDS),
+        default="photo",
+        show_default=True,
+        help="VK: what FILE is. A photo goes to the wall photos (ready for wall.post), or into "
+        "--album.",
+    ),
+    click.Option(["--album", "vk_album"], type=int, help="VK: the album id for a photo."),
+    click.Option(
+        ["--group", "vk_group"], type=int, help="VK: the community (its wall, album, documents)."
+    ),
+)
+UPLOAD_HELP = "VK: prints the attachment string (photo-5_11) to pass to wall.post."
+
+
+def upload(file: str, options: Mapping[str, Any]) -> None:
+    """``tether upload vk FILE [--kind photo|doc|video …] [--group ID] [--album ID]``: stream
+    it with progress, then print its attachment string.
+
+    Raises:
+        TetherError: a step failed (the file unreadable, VK's refusal, the upload server's).
+    """
+    from tether.cli.kit import progress
+    from tether.vk import API
+
+    kind, group = options.get("vk_kind") or "photo", options.get("vk_group")
+    title = options.get("title")
+    with API(os.environ.get("VK_ACCESS_TOKEN") or None) as api, progress() as callback:
+        up, where = api.upload, {"callback": callback}
+        if kind == "photo" and options.get("vk_album") is not None:
+            done = up.photo(file, options["vk_album"], group, caption=title, **where)
+        elif kind == "photo":
+            done = up.wall_photo(file, group, caption=title, **where)
+        elif kind == "message-photo":
+            done = up.message_photo(file, **where)
+        elif kind == "profile-photo":
+            done = up.profile_photo(file, -group if group else None, **where)
+        elif kind in ("doc", "wall-doc"):
+            done = up.document(file, title, group_id=group, to_wall=kind == "wall-doc", **where)
+        elif kind == "video":
+            about = {"name": title, "description": options.get("description")}
+            done = up.video(file, group_id=group, **about, **where)
+        else:
+            done = up.audio(file, title=title, **where)
+    click.echo(done.attachment or "saved")
+
+
 def _settings(environ: Mapping[str, str]) -> Any:
     from tether.core.config import EnvSource, Settings
     from tether.services.kit.client import sandbox_redirect

@@ -138,7 +138,9 @@ def test_two_apps_share_no_state() -> None:
 
 
 def test_every_method_line_names_a_right_and_a_refusal_code() -> None:
-    assert len(METHODS) == 19  # the 16 of the first slice, execute and two long poll steps
+    assert (
+        len(METHODS) == 34
+    )  # the 16 of the first slice, execute, 2 long poll steps, 15 upload ones
     for name in METHODS:
         line = METHODS[name]
         assert line.denied in (7, 15), name

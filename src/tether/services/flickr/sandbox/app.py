@@ -58,6 +58,12 @@ from starlette.types import ASGIApp, Scope
 
 from tether.sandbox.kit.base import EmulatorBase, status_phrase
 from tether.sandbox.kit.grants import GrantState, PendingGrant, grant_ref
+from tether.sandbox.kit.multipart import (
+    MultipartBody,
+    MultipartError,
+    boundary_of,
+    read_multipart,
+)
 from tether.sandbox.registry import RawResponse
 from tether.services.flickr.sandbox import uploads
 from tether.services.flickr.sandbox.control import build_control
@@ -79,12 +85,6 @@ from tether.services.flickr.sandbox.methods import (
     MethodError,
     bad_url,
     check_perms,
-)
-from tether.services.flickr.sandbox.multipart import (
-    MultipartBody,
-    MultipartError,
-    boundary_of,
-    read_multipart,
 )
 from tether.services.flickr.sandbox.render import (
     FORMATS,

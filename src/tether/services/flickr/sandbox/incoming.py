@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from tether.services.flickr.sandbox.multipart import boundary_of, read_multipart
+from tether.sandbox.kit.multipart import boundary_of, read_multipart
 from tether.services.flickr.sandbox.signing import (
     SignedRequest,
     base_string_uri,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from tether.sandbox.kit.multipart import FilePart
 from tether.services.flickr.sandbox.methods import MethodError
-from tether.services.flickr.sandbox.multipart import FilePart
 from tether.services.flickr.sandbox.render import Node
 from tether.services.flickr.sandbox.state import FlickrState, Photo, Ticket, split_tags
 

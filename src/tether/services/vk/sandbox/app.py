@@ -13,9 +13,9 @@ Below its mount point (``/vk`` in the combined sandbox), VK's own paths::
                        permission dialog, error 17's security check (login.py)
     /longpoll/...      the user and bots long poll servers that get*LongPollServer hand out
                        (longpoll.py)
+    /upload/<kind>     the upload servers that *.getUploadServer hand out (upload.py)
 
-Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py. (Uploads
-are a later part of this emulator.)
+Its control routes (``/_sandbox/vk/...``) are in control.py, ``/approve`` in oauth.py.
 
 Invariants:
 - All state is on the ``VkEmulator`` instance (``app.state.emulator``); ``reset()`` re-runs
@@ -84,6 +84,7 @@ from tether.services.vk.sandbox.model.auth import (
 from tether.services.vk.sandbox.oauth import OAuthBook, VkOAuth
 from tether.services.vk.sandbox.oauth_password import password_route
 from tether.services.vk.sandbox.state import VkState
+from tether.services.vk.sandbox.upload import upload_routes
 
 JSON_TYPE: Final = "application/json; charset=utf-8"
 #: Parameters never echoed in ``request_params``: secrets a client may log with the error.
@@ -329,6 +330,7 @@ class VkEmulator(EmulatorBase):
         app = Starlette(
             routes=[
                 *longpoll_routes(self),
+                *upload_routes(self),
                 Route("/method/{name}", self.method, methods=["GET", "POST"]),
                 Route("/captcha.php", self.captcha_image, methods=["GET"]),
                 *self._oauth.routes(),

@@ -5,7 +5,7 @@ Invariants:
   wall, no sent message, and a ``random.Random`` seeded with a constant for whatever is made
   later, so the sequence after a reset is deterministic too.
 - Users, groups, photos and documents are computed from their ids (``model``); only what a
-  call changes is stored here: tokens, walls written to, messages sent.
+  call changes is stored here: tokens, walls written to, messages sent, files uploaded.
 - Nothing here does I/O, reads the clock or knows about HTTP: callers pass ``now``.
 - Every sent message and written post is told to the long poll book (``longpoll``), which
   keeps it for the queues open to it (``sandbox/longpoll.py``).
@@ -19,7 +19,9 @@ from typing import Final
 
 from tether.services.vk.sandbox.longpoll import LongPollBook
 from tether.services.vk.sandbox.model.auth import Token, seeded_tokens
+from tether.services.vk.sandbox.model.media import Shelf
 from tether.services.vk.sandbox.model.wall import Post, seeded_wall
+from tether.services.vk.sandbox.upload import UploadBook
 
 #: How long VK remembers a ``random_id`` to drop a resent message (docs: "unique within an
 #: hour" is unconfirmed; an hour is what is commonly reported).
@@ -46,6 +48,8 @@ class VkState:
     sent_ids: dict[tuple[int, int], tuple[int, float]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(_SEED))
     longpoll: LongPollBook = field(default_factory=LongPollBook)
+    shelf: Shelf = field(default_factory=Shelf)  # what uploads saved (photos, docs, …)
+    uploads: UploadBook = field(default_factory=UploadBook)  # upload URLs and what they got
 
     @classmethod
     def seeded(cls) -> VkState:

@@ -1,7 +1,8 @@
 """``photos.get``, ``photos.getAlbums`` and ``docs.get``.
 
 Invariants:
-- Photos, albums and documents come from ``model.media`` only: computed from the owner id.
+- Photos, albums and documents come from ``model.media`` only: computed from the owner id,
+  then what uploads saved (``media.shelf``) after them (documents: before, newest first).
 - ``photos.get`` lists an album oldest first, VK's default; ``rev=1`` reverses it.
 """
 
@@ -45,6 +46,7 @@ def m_photos_get(call: Call) -> Any:
     photos = media.photos_in(owner, album_id)
     if photos is None:
         raise invalid("album_id is invalid")
+    photos += call.state.shelf.photos.get((owner, album_id), [])
     if call.flag("rev"):
         photos.reverse()
     chunk = page(call, photos, default=50, maximum=PHOTOS_MAX)
@@ -54,7 +56,7 @@ def m_photos_get(call: Call) -> Any:
 def m_docs_get(call: Call) -> Any:
     owner = call.owner()
     check_live_owner(owner)
-    docs = media.docs_of(owner)
+    docs = call.state.shelf.docs.get(owner, []) + media.docs_of(owner)
     kind = call.integer("type", 0)
     if kind:
         docs = [d for d in docs if d["type"] == kind]

@@ -1,8 +1,10 @@
 """Photos, albums and documents of the VK emulator, computed from their owner ids.
 
 Invariants:
-- Nothing here is stored: an owner's albums, photos and documents are computed from the
-  owner id, the same every time (uploads, a later part of the emulator, will add stored ones).
+- Nothing seeded is stored: an owner's albums, photos and documents are computed from the
+  owner id, the same every time. What uploads save is kept on the state's ``Shelf``
+  (``VkState.shelf``), listed after the seeded photos of its album and before the seeded
+  documents (newest first); its ids continue the owner's seeded ones.
 - Photo ids are per owner and ascending across the owner's albums in album order, so
   ``photo-5_11`` (vk.md §5.4) is photo 11 of community 5, in its first album.
 - System albums have VK's negative ids and names: ``-6`` profile, ``-7`` wall, ``-15`` saved.
@@ -10,8 +12,8 @@ Invariants:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from tether.services.vk.sandbox.model.auth import USER_ID
 from tether.services.vk.sandbox.model.groups import SANDBOX_GROUP
@@ -107,3 +109,37 @@ def docs_of(owner_id: int) -> list[dict[str, object]]:
             }
         )
     return out
+
+
+# -- what uploads saved (sandbox/upload.py, methods/uploads.py) ------------------------------------
+
+
+@dataclass
+class Shelf:
+    """Saved photos (by owner and album), documents, videos and audio of one emulated VK."""
+
+    photos: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
+    docs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
+    videos: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    audios: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    last_ids: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def next_id(self, kind: str, owner_id: int) -> int:
+        """The next id of a ``photo``, ``doc``, ``video`` or ``audio`` of ``owner_id``, after
+        the seeded ones."""
+        key = (kind, owner_id)
+        last = self.last_ids.get(key)
+        if last is None:
+            if kind == "photo":
+                last = sum(a.size for a in albums_of(owner_id))
+            else:
+                last = _DOCS.get(owner_id, 0) if kind == "doc" else 0
+        self.last_ids[key] = last + 1
+        return last + 1
+
+    def add_photo(self, photo: dict[str, Any]) -> None:
+        key = (int(photo["owner_id"]), int(photo["album_id"]))
+        self.photos.setdefault(key, []).append(photo)
+
+    def add_doc(self, doc: dict[str, Any]) -> None:
+        self.docs.setdefault(int(doc["owner_id"]), []).insert(0, doc)

@@ -7,7 +7,8 @@ Invariants:
   ``MAX_TEXT_BYTES`` in all, in at most ``MAX_PARTS`` parts, and a body over either cap is
   refused (``MultipartError``) as soon as it crosses it, rather than buffered.
 - A body that ends before its closing boundary, or whose headers are malformed, raises
-  ``MultipartError``; a caller answers it as Flickr's "General upload failure".
+  ``MultipartError``; a caller answers it in its own service's words (Flickr: "General upload
+  failure"; VK: ``ERR_UPLOAD_BAD_BODY``).
 - A part is a file when its ``Content-Disposition`` has a ``filename`` or its name is one of
   ``file_fields`` (``photo``); of several file parts with one name only the first is kept.
 """

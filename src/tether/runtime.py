@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from tether.core.errors import TetherError, TransportError, UsageError
 from tether.core.flow import Blocking, Browse, Exclusive, Flow, Gather, Now, Prompt, Send, Sleep
 from tether.core.messages import Request, Response
-from tether.core.paging import PageNumber, Pager, Strategy
+from tether.core.paging import Bounded, PageNumber, Pager, Strategy
 from tether.core.redact import redact_url
 
 if TYPE_CHECKING:
@@ -262,7 +262,9 @@ class Walk(Generic[T]):
 
     ``for x in walk`` on a sync client, ``async for x in walk`` on an async one, and
     ``walk[a:b:c]`` on either: a slice stops fetching at its end (``walk[:25]`` at 15 per page
-    costs two calls). Each iteration starts again from the first page.
+    costs two calls; a ``Bounded`` strategy is told the end, so that one packing many pages a
+    request asks only the pages those items need). Each iteration starts again from the first
+    page.
 
     Args:
         runtime: the client's ``SyncRuntime`` or ``AsyncRuntime``.
@@ -320,9 +322,12 @@ class Walk(Generic[T]):
         start, stop, step = key.start or 0, key.stop, key.step or 1
         if start < 0 or (stop is not None and stop < 0) or step < 1:
             raise UsageError("walk slices take non-negative start/stop and a positive step")
+        walk = self
+        if stop is not None and isinstance(self._strategy, Bounded):
+            walk = Walk(self._runtime, self._fetch, self._prefetch, self._strategy.upto(stop))
         if isinstance(self._runtime, AsyncRuntime):
-            return _aislice(self._aitems(self._runtime), start, stop, step)
-        return itertools.islice(iter(self), start, stop, step)
+            return _aislice(walk._aitems(self._runtime), start, stop, step)
+        return itertools.islice(iter(walk), start, stop, step)
 
 
 def _walk_step(fetch: Callable[[Any], Flow[Any]], pager: Pager, limit: int) -> Flow[Any]:

@@ -10,6 +10,10 @@ reads (the facade's fetch flow brings its own format down to that answer):
 - ``Cursor``: asks ``start_at``, then each cursor given; reads ``(items, next cursor or None)``
   (OVH v2).
 - ``OffsetCount``: asks offsets 0, n, 2n, …; reads ``{"count": total, "items": [...]}`` (VK).
+- ``OffsetPacks``: ``OffsetCount``'s windows asked many at a time, for a server that serves
+  several pages in one request (VK's ``execute``): asks tuples of offsets, the first one a
+  ``Probe`` (the server reads the count off its first page and asks no page past it); reads
+  the sequence of their pages, one per offset, in order (a shorter one: the rest are empty).
 - ``NextLink``: asks ``start_at``, then each link given; reads
   ``{"data": [...], "paging": {"next": link or None}}`` (Vimeo).
 
@@ -34,7 +38,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from tether.core.errors import UsageError
 
@@ -54,6 +58,15 @@ class Strategy(Protocol):
     """A paging shape; ``start()`` begins one walk."""
 
     def start(self) -> Pager: ...
+
+
+@runtime_checkable
+class Bounded(Strategy, Protocol):
+    """A strategy that can be told how many items a walk will take (``upto(n)``), so that it
+    asks no page they do not need: one that packs many pages a request (``OffsetPacks``)
+    would otherwise ask whole packs for a slice of a few items."""
+
+    def upto(self, limit: int) -> Strategy: ...
 
 
 class _Value:
@@ -220,6 +233,150 @@ class OffsetCount(_Value):
             return answer.get(items_key) or (), _as_count(answer.get(count_key))
 
         return _CountedPager(self.start_at, self.page_size, split, trim=True)
+
+
+class Probe(tuple[int, ...]):
+    """The first pack of an ``OffsetPacks`` walk, asked before the count is known: a server
+    that can (VK's ``execute``) reads the count off the first page and leaves out the pages
+    at or past it, answering fewer pages than offsets."""
+
+    __slots__ = ()
+
+
+class _PackedPager:
+    """``OffsetCount``'s windows handed out as packs (tuples) of at most ``pack`` offsets: a
+    ``Probe`` first, then, once its answer gave the count, the following offsets below it.
+    ``limit``: at most that many items in all, and no pack beyond the windows they need."""
+
+    __slots__ = ("_end", "_next", "_out", "_packs", "_returned", "_split", "_step", "limit", "pack")
+
+    def __init__(self, first: int, step: int, pack: int, limit: int | None, split: _Split) -> None:
+        self._next = first
+        self._step = step
+        self.pack = pack
+        self.limit = limit
+        self._split = split
+        self._end: int | None = None
+        self._packs: list[tuple[int, ...]] = []  # handed out, not yet read (oldest first)
+        self._out = 0  # windows in those packs
+        self._returned = 0  # items read so far
+
+    def _wanted(self) -> int:
+        # Windows still worth asking: every window out is counted as a full one, so a slice
+        # asks only what it needs; a short page (deleted items) frees room for one more.
+        if self.limit is None:
+            return self.pack
+        missing = self.limit - self._returned - self._out * self._step
+        return max(0, -(-missing // self._step))
+
+    def requests(self, limit: int) -> list[Any]:
+        if self._end is None:
+            n = min(self.pack, self._wanted())
+            if self._packs or n < 1:
+                return []  # the probe is out (nothing is known beyond it), or none wanted
+            probe = Probe(range(self._next, self._next + n * self._step, self._step))
+            self._next += n * self._step
+            self._packs.append(probe)
+            self._out += n
+            return [probe]
+        out: list[Any] = []
+        while len(out) < limit and self._next < self._end:
+            n = min(self.pack, self._wanted(), -(-(self._end - self._next) // self._step))
+            if n < 1:
+                break
+            offsets = tuple(range(self._next, self._next + n * self._step, self._step))
+            self._next += n * self._step
+            self._packs.append(offsets)
+            self._out += n
+            out.append(offsets)
+        return out
+
+    def read(self, answer: Any) -> list[Any]:
+        offsets = self._packs.pop(0)
+        self._out -= len(offsets)
+        pages = list(answer) if isinstance(answer, Sequence) else []
+        out: list[Any] = []
+        for i, offset in enumerate(offsets):
+            # A page missing from the answer is an empty one (it does not end the walk).
+            items, bound = self._split(pages[i]) if i < len(pages) else ((), None)
+            if self._end is None:
+                self._end = _as_count(bound)
+            out += items[: max(0, min(self._step, self._end - offset))]
+        if self.limit is not None:
+            out = out[: max(0, self.limit - self._returned)]
+        self._returned += len(out)
+        return out
+
+
+class OffsetPacks(_Value):
+    """``OffsetCount``'s windows, asked up to ``pack`` at a time (one request for many pages).
+
+    A request is a tuple of offsets; its answer is the sequence of their pages (each what an
+    ``OffsetCount`` walk reads), in the same order. The first request is a ``Probe`` of
+    ``pack`` offsets: its first page gives the count, which bounds the walk as in
+    ``OffsetCount`` (pages past it are dropped, or left unasked by a server that reads the
+    count itself); then every request packs the next offsets below the count, at most
+    ``pack``. ``limit`` bounds the items (a sliced
+    walk: ``upto(stop)``): no pack holds windows those items do not need.
+
+    Args:
+        page_size: items asked per page.
+        pack: most pages in one request.
+        start_at: the first offset.
+        limit: at most this many items (``None``: up to the count).
+        items_key, count_key: where each page mapping holds its items and the total.
+
+    Raises:
+        UsageError: ``page_size`` or ``pack`` below 1, a negative ``start_at`` or ``limit``.
+    """
+
+    __slots__ = ("count_key", "items_key", "limit", "pack", "page_size", "start_at")
+    page_size: int
+    pack: int
+    start_at: int
+    limit: int | None
+    items_key: str
+    count_key: str
+
+    def __init__(
+        self,
+        page_size: int,
+        pack: int = 25,
+        start_at: int = 0,
+        limit: int | None = None,
+        items_key: str = "items",
+        count_key: str = "count",
+    ) -> None:
+        if page_size < 1 or pack < 1 or start_at < 0 or (limit is not None and limit < 0):
+            raise UsageError(
+                "OffsetPacks needs page_size >= 1, pack >= 1, a non-negative start_at and limit"
+            )
+        self._set(
+            page_size=page_size,
+            pack=pack,
+            start_at=start_at,
+            limit=limit,
+            items_key=items_key,
+            count_key=count_key,
+        )
+
+    def upto(self, limit: int) -> OffsetPacks:
+        """The same walk bounded to its first ``limit`` items (within any bound it had)."""
+        if self.limit is not None:
+            limit = min(limit, self.limit)
+        return OffsetPacks(
+            self.page_size, self.pack, self.start_at, limit, self.items_key, self.count_key
+        )
+
+    def start(self) -> Pager:
+        items_key, count_key = self.items_key, self.count_key
+
+        def split(answer: Any) -> tuple[Sequence[Any], int]:
+            if not isinstance(answer, Mapping):
+                return (), 0
+            return answer.get(items_key) or (), _as_count(answer.get(count_key))
+
+        return _PackedPager(self.start_at, self.page_size, self.pack, self.limit, split)
 
 
 # -- linked walks: each answer names the next request; nothing is known ahead ---------------

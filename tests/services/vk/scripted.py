@@ -1,14 +1,17 @@
-"""Scripted VK answers for by-hand drives: a client on a transport that is never used, and a
-responder that answers each send with the next body of a list."""
+"""Scripted VK answers for by-hand drives: a client on a transport that is never used, a
+responder that answers each send with the next body of a list, and listings that answer
+``execute`` too (``Listing``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from tests.flowdriver import Driver
 from tether.core.messages import Request, Response
+from tether.services.vk.sandbox.execute.serve import run as run_script
 from tether.vk import API
 
 TOKEN = "W" * 32  # a suite-wide canary: it must never reach a log line
@@ -100,3 +103,48 @@ def listing(total: int, per_item: Any = None) -> Any:
         return Response(200, (("Content-Type", "application/json"),), body)
 
     return respond
+
+
+class Listing:
+    """A responder serving a count + items listing of ``total`` ids by offset and count, plain
+    or inside an ``execute`` (run by the emulator's VKScript interpreter), recording every page
+    asked, inside scripts too (``asked``: their parameters; ``pages``: ``(offset, count)``),
+    and each request's method (``requests``).
+
+    ``count(offset)``: the count a page announces (default ``total``); ``serve(offset, size)``:
+    the whole page instead (a listing that lies, pages with profiles …).
+    """
+
+    def __init__(
+        self,
+        total: int = 0,
+        count: Callable[[int], int] | None = None,
+        serve: Callable[[int, int], Any] | None = None,
+    ) -> None:
+        self.total = total
+        self.count = count or (lambda offset: total)
+        self.serve = serve
+        self.asked: list[dict[str, str]] = []
+        self.requests: list[str] = []
+
+    @property
+    def pages(self) -> list[tuple[int, int]]:
+        return [(int(p.get("offset", 0)), int(p.get("count", 100))) for p in self.asked]
+
+    def page(self, params: dict[str, str]) -> Any:
+        self.asked.append(dict(params))
+        offset, size = int(params.get("offset", 0)), int(params.get("count", 100))
+        if self.serve is not None:
+            return self.serve(offset, size)
+        items = list(range(offset, min(self.total, offset + size)))
+        return {"count": self.count(offset), "items": items}
+
+    def __call__(self, request: Request) -> Response:
+        method = request.url.rsplit("/", 1)[1]
+        self.requests.append(method)
+        f = form(request)
+        if method == "execute":
+            body: Any = {"response": run_script(f["code"], lambda m, p: self.page(p)).value}
+        else:
+            body = {"response": self.page(f)}
+        return Response(200, (("Content-Type", "application/json"),), json.dumps(body).encode())

@@ -134,8 +134,9 @@ def test_calls_errors_and_recoveries_over_http(root: str, make: Any) -> None:
     assert e.value.error_code == 15
     with pytest.raises(ReqError, match="not a valid JSON"):
         api.broken.get()
-    assert api.collect(api.walk("friends.get", count=5)) == list(range(12))
-    assert [f["offset"] for p, f in VKLike.seen if p.endswith("friends.get")] == ["0", "5", "10"]
+    # One page of a walk is a plain call (more go to execute: test_walk_execute.py).
+    assert api.collect(api.walk("friends.get", count=5)[:5]) == list(range(5))
+    assert [f["offset"] for p, f in VKLike.seen if p.endswith("friends.get")] == ["0"]
 
 
 def test_raw_over_http(root: str, make: Any) -> None:

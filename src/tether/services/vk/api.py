@@ -21,24 +21,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tether.core.errors import UsageError
-from tether.core.flow import Flow
-from tether.core.paging import OffsetCount
 from tether.core.retry import RetryPolicy
 from tether.runtime import Walk
 from tether.services.kit.client import AsyncFacade, ClientCore, SyncFacade, sandbox_redirect
 from tether.services.kit.pacing import SharedBucket
 from tether.services.kit.rpc import MethodProxy
 from tether.services.vk.batch import Batch, many_flow
+from tether.services.vk.batch import walk as walk_through_execute
 from tether.services.vk.calls import Calls
 from tether.services.vk.config import APIConfig, known_options
 from tether.services.vk.inputs import prompt_handler
-from tether.services.vk.spec import (
-    API_URL,
-    COMMUNITY_RATE,
-    DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
-    USER_RATE,
-)
+from tether.services.vk.spec import API_URL, COMMUNITY_RATE, USER_RATE
 from tether.transport import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES
 
 __all__ = ["API", "AsyncAPI", "PartialCall"]
@@ -110,6 +103,8 @@ class _BaseAPI(Calls, ClientCore):
         **options: Any,
     ) -> None:
         environ = os.environ if environ is None else environ
+        auto_batch = options.pop("auto_batch", None)  # AsyncAPI's (autobatch.py)
+        auto_window = options.pop("auto_batch_window", None)
         config = APIConfig(**options)
         unknown = {k: v for k, v in config.unknown().items() if k not in known_options()}
         if unknown:
@@ -159,11 +154,24 @@ class _BaseAPI(Calls, ClientCore):
             max_response_bytes=max_response_bytes,
             prompt=prompt_handler(config.input, self._sync),
         )
+        self._auto: Any = None  # AsyncAPI(auto_batch=True): autobatch.AutoBatch
+        if auto_batch or auto_window is not None:
+            from tether.services.vk.autobatch import auto_batch as collector
+
+            self._auto = collector(self, auto_batch, auto_window)
 
     @property
     def token(self) -> str | None:
         """The access token this client sends (read-only)."""
         return self._token
+
+    @property
+    def upload(self) -> Any:
+        """VK's three-step uploads, one call each (``uploads.Uploads``):
+        ``api.upload.wall_photo("cat.jpg", group_id=5).attachment == "photo-5_11"``."""
+        from tether.services.vk.uploads import Uploads
+
+        return Uploads(self)
 
     def __getattr__(self, name: str) -> PartialCall:
         if name.startswith("_"):
@@ -178,6 +186,8 @@ class _BaseAPI(Calls, ClientCore):
         """Call any VK method by its name (``account.getInfo``); see ``_call_flow``."""
         if not isinstance(method, str) or not method:
             raise UsageError("call() needs a method name such as 'users.get'")
+        if self._auto is not None and self._auto.takes(method, params):
+            return self._auto.call(method, params)
         return self._run(self._call_flow(method, params))
 
     def execute(self, code: str, *, raw: bool | None = None, **params: Any) -> Any:
@@ -201,28 +211,14 @@ class _BaseAPI(Calls, ClientCore):
 
     def walk(self, method: str, **params: Any) -> Walk[Any]:
         """Every item of a count + items method (``wall.get``, ``friends.get`` …), fetched
-        lazily page by page, stopping exactly at the ``count`` the first page announced.
+        lazily, stopping exactly at the ``count`` the first page announced: the first page by
+        a plain call, then 25 pages to an ``execute`` (vk_api's ``get_all``; ``batch.walk``).
 
         ``count=`` sets the page size (default: the method's maximum, ``spec.PAGE_SIZES``, or
         100) and ``offset=`` the first item. ``for`` on ``API``, ``async for`` on
         ``AsyncAPI``; ``walk[:25]`` fetches only the pages those 25 items need.
         """
-        page_size = params.pop("count", None) or PAGE_SIZES.get(method, DEFAULT_PAGE_SIZE)
-        start = params.pop("offset", 0) or 0
-
-        def fetch(offset: int) -> Flow[Any]:
-            args = {**params, "offset": offset, "count": page_size}
-            return (yield from self._call_flow(method, args, raw=False))
-
-        return Walk(self._runtime, fetch, 0, OffsetCount(int(page_size), int(start)))
-
-    @property
-    def upload(self) -> Any:
-        """VK's three-step uploads, one call each (``uploads.Uploads``):
-        ``api.upload.wall_photo("cat.jpg", group_id=5).attachment == "photo-5_11"``."""
-        from tether.services.vk.uploads import Uploads
-
-        return Uploads(self)
+        return walk_through_execute(self, method, params)
 
     def longpoll(self, **opts: Any) -> Any:
         """vk_api's ``VkLongPoll``: the user long poll (``messages.getLongPollServer``), a
@@ -248,4 +244,9 @@ class API(_BaseAPI, SyncFacade):
 
 
 class AsyncAPI(_BaseAPI, AsyncFacade):
-    """``API``'s async twin: the same calls, awaited; ``async for`` over walks."""
+    """``API``'s async twin: the same calls, awaited; ``async for`` over walks.
+
+    ``AsyncAPI(token, auto_batch=True)`` (``auto_batch_window=`` seconds, default 0.005):
+    calls awaited concurrently are sent as ``execute`` packs of at most 25, each awaiter
+    getting its own result or ``APIError``; ``autobatch.py`` lists the calls that go alone.
+    """

@@ -15,14 +15,24 @@ Invariants:
 - A chunk's script is vk_api's mixed form (``return [API.a.b({…}),API.c.d({…})];``) or, for
   calls of one method when it is shorter, its loop over an array of parameter objects.
 - Matching answers to calls (vk_api's rule, vk.md §4.4): position ``i`` of ``response`` is
-  call ``i``'s result, unless it is ``false``: then the next entry of ``execute_errors`` is
-  that call's error, as an ``APIError``. An answer that does not have one value per call is
-  a ``ReqError``; an error of the ``execute`` request itself (5, 12, 13 …) is raised whole.
+  call ``i``'s result, unless it is ``false``: then the next entry of ``execute_errors`` (VK
+  lists them in the order the calls failed) is that call's error, as an ``APIError``. Beyond
+  vk_api: an entry naming another method than the call's is left for a later ``false`` (that
+  ``false`` was the call's own answer), so one odd ``false`` cannot shift every later error
+  onto the wrong call. An answer that does not have one value per call is a ``ReqError``; an
+  error of the ``execute`` request itself (5, 12, 13 …) is raised whole, for every call.
 - Chunks are separate ``execute`` requests run through one ``Gather``: in turn on ``API``,
   concurrently on ``AsyncAPI``; each takes one slot of the token's pacing bucket, as one
   call (a chunk of 25 calls costs one request of the token's rate).
-- ``execute``'s own 6 and 9 are waited out as a plain call's are (``auto_delay``); nothing
-  else is recovered: the envelope is read raw, to see ``execute_errors``.
+- ``execute`` itself is recovered as a plain call is (``calls.py``, which hands back the
+  whole answer, ``execute_errors`` too): 6 and 9 waited out (``auto_delay``), a captcha (14)
+  asked through ``input`` and the same script sent again with its key (``validation``), and
+  VK's own failures 1 and 10 sent again only when every call in the script is a read
+  (``spec.READS``): a script with one write may have written before it failed.
+- Pages (``pages_flow``: ``api.walk``, ``reqn``) are one method at many offsets: one page is
+  a plain call; more are one script looping over the offsets (its size does not grow with
+  the pages). A pack VK finds too big to answer (13, "response size is too big") is halved
+  and each half sent, down to plain calls; a failed page raises its ``APIError``.
 """
 
 from __future__ import annotations
@@ -33,13 +43,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final, Protocol
 
 from tether.core.errors import UsageError
-from tether.core.flow import Flow, Gather, Sleep
+from tether.core.flow import Flow, Gather
+from tether.core.paging import OffsetPacks, Probe
+from tether.runtime import Walk
 from tether.services.kit.rpc import MethodProxy
 from tether.services.vk.calls import encode_params, log
 from tether.services.vk.errors import APIError, ReqError, api_error
-from tether.services.vk.spec import DELAY_BASE, DELAY_CODES
+from tether.services.vk.spec import DEFAULT_PAGE_SIZE, PAGE_SIZES, READS
 
-__all__ = ["MAX_CALLS", "Batch", "Pending", "many_flow", "script"]
+__all__ = [
+    "MAX_CALLS",
+    "Batch",
+    "Pending",
+    "chunk_flow",
+    "many_flow",
+    "pages_flow",
+    "script",
+    "walk",
+]
 
 #: Most API calls in one ``execute`` (VK's limit).
 MAX_CALLS: Final = 25
@@ -55,9 +76,16 @@ class _Client(Protocol):
     _max_attempts: int
     _auto_delay: bool
     _run: Any
+    _runtime: Any
 
     def _call_flow(
-        self, method: str, params: dict[str, Any], raw: bool | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        raw: bool | None = None,
+        *,
+        whole: bool = False,
+        read: bool | None = None,
     ) -> Flow[Any]: ...
 
 
@@ -117,53 +145,45 @@ def split(answer: Any, chunk: list[Item]) -> list[Any]:
             "one value per call; check api_url",
             method="execute",
         )
-    errors = iter(answer.get("execute_errors") or ())
+    errors = answer.get("execute_errors")
+    errors = [e for e in errors if isinstance(e, Mapping)] if isinstance(errors, list) else []
     out: list[Any] = []
     for (method, _), value in zip(chunk, response, strict=True):
-        if value is False:
-            entry = next(errors, None)
-            if not isinstance(entry, Mapping):
-                entry = {
-                    "error_code": -1,  # api_error's "no code"
-                    "error_msg": "execute answered false with no execute_errors entry",
-                }
-            out.append(api_error(dict(entry), method))
-        else:
+        if value is not False:
             out.append(value)
+            continue
+        entry = errors[0] if errors else None
+        named = entry.get("method") if entry is not None else None
+        if entry is not None and isinstance(named, str) and named != method:
+            out.append(value)  # the entry is a later call's: this false is an answer
+            continue
+        if entry is None:
+            entry = {
+                "error_code": -1,  # api_error's "no code"
+                "error_msg": "execute answered false with no execute_errors entry",
+            }
+        else:
+            errors.pop(0)
+        out.append(api_error(dict(entry), method))
     return out
 
 
 # -- the flows -------------------------------------------------------------------------------
 
 
-def execute_flow(api: _Client, code: str) -> Flow[Any]:
-    """One ``execute`` request: the whole answer (``response`` and ``execute_errors``)."""
-    attempts = api._max_attempts
-    for attempt in range(attempts):
-        answer = yield from api._call_flow("execute", {"code": code}, raw=True)
-        error = answer.get("error") if isinstance(answer, Mapping) else None
-        if error is None and isinstance(answer, Mapping) and "response" in answer:
-            return answer
-        if not isinstance(error, Mapping):
-            raise ReqError(
-                'Malformed response from API: execute answered JSON with neither "response" '
-                'nor "error"; check api_url',
-                method="execute",
-            )
-        code_ = error.get("error_code")
-        if code_ in DELAY_CODES and api._auto_delay and attempt + 1 < attempts:
-            wait = DELAY_BASE * 2**attempt
-            log.info(
-                "VK asks to slow down (error %s). Wait %g sec and retry. (execute)", code_, wait
-            )
-            yield Sleep(wait)
-            continue
-        raise api_error(dict(error), "execute")
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+def execute_flow(api: _Client, code: str, read: bool = False) -> Flow[Any]:
+    """One ``execute`` request, recovered as a plain call (``read``: every call in ``code``
+    is a read): the whole answer, ``response`` and ``execute_errors``."""
+    answer: Any = yield from api._call_flow(
+        "execute", {"code": code}, raw=False, whole=True, read=read
+    )
+    return answer
 
 
-def _chunk_flow(api: _Client, chunk: list[Item]) -> Flow[list[Any]]:
-    answer = yield from execute_flow(api, script(chunk))
+def chunk_flow(api: _Client, chunk: list[Item]) -> Flow[list[Any]]:
+    """At most ``MAX_CALLS`` calls as one ``execute``: each call's result or ``APIError``."""
+    read = all(READS.is_read(method) for method, _ in chunk)
+    answer = yield from execute_flow(api, script(chunk), read)
     return split(answer, chunk)
 
 
@@ -174,9 +194,114 @@ def many_flow(api: _Client, calls: Iterable[Any]) -> Flow[list[Any]]:
     if not chunks:
         return []
     if len(chunks) == 1:
-        return (yield from _chunk_flow(api, chunks[0]))
-    parts = yield Gather([_chunk_flow(api, c) for c in chunks], MAX_IN_FLIGHT)
+        return (yield from chunk_flow(api, chunks[0]))
+    parts = yield Gather([chunk_flow(api, c) for c in chunks], MAX_IN_FLIGHT)
     return [result for part in parts for result in part]
+
+
+# -- pages: one method at many offsets (api.walk, reqn) ---------------------------------------
+
+Window = tuple[int, int]  # (offset, count)
+
+
+def pages_script(method: str, params: Mapping[str, str], windows: list[Window]) -> str:
+    """The VKScript asking ``windows`` of ``method``: a loop that sets ``offset`` when the
+    windows have one ``count`` and evenly spaced offsets, else ``script``'s forms."""
+    (first, count), step = windows[0], windows[1][0] - windows[0][0] if len(windows) > 1 else 0
+    even = step > 0 and all(
+        o == first + i * step and c == count for i, (o, c) in enumerate(windows)
+    )
+    if not even:
+        return script([(method, {**params, "offset": str(o), "count": str(c)}) for o, c in windows])
+    literal = _literal({**params, "count": str(count)})
+    return (
+        f"var p={literal},i=0,r=[];while(i<{len(windows)}){{p.offset={first}+i*{step};"
+        f"r.push(API.{method}(p));i=i+1;}};return r;"
+    )
+
+
+def probe_script(method: str, params: Mapping[str, str], windows: list[Window]) -> str:
+    """The VKScript asking ``windows`` of ``method`` in turn, but none at or past the ``count``
+    its first page gives (vk_api's ``get_all`` reads the count in the script the same way): a
+    walk's first request, before the count is known. A first page that failed or has no
+    count asks nothing more."""
+    offsets = ",".join(str(o) for o, _ in windows)
+    counts = ",".join(str(c) for _, c in windows)
+    return (
+        f"var p={_literal(params)},o=[{offsets}],n=[{counts}],i=0,r=[],c=o[0]+1,a=0;"
+        "while(i<o.length&&o[i]<c){p.offset=o[i];p.count=n[i];"
+        f"a=API.{method}(p);r.push(a);"
+        "if(i==0){c=a?a.count:0;if(c==null){c=0;};};i=i+1;};return r;"
+    )
+
+
+def _stops_before(head: list[Any], asked: int, offset: int) -> bool:
+    """Whether a probe's first pages (``asked`` windows, answered ``head``) tell that nothing
+    at ``offset`` or past it is to be asked."""
+    total = head[0].get("count") if head and isinstance(head[0], Mapping) else None
+    return len(head) < asked or not isinstance(total, int) or offset >= total
+
+
+def _too_big(error: APIError) -> bool:
+    return error.kwargs.get("error_code") == 13 and "too big" in str(error.kwargs.get("error_msg"))
+
+
+def pages_flow(
+    api: _Client,
+    method: str,
+    params: Mapping[str, str],
+    windows: list[Window],
+    probe: bool = False,
+) -> Flow[list[Any]]:
+    """The answers of ``method`` at ``windows`` (at most ``MAX_CALLS``), in order: one plain
+    call for one window, else one ``execute`` (see the module docstring). ``probe``: the
+    windows past the count the first page gives are not asked (``probe_script``), so the
+    answer may hold fewer pages than windows.
+
+    Raises:
+        APIError: a page failed (its own error), or the ``execute`` did.
+    """
+    if len(windows) == 1:
+        offset, count = windows[0]
+        args = {**params, "offset": offset, "count": count}
+        return [(yield from api._call_flow(method, args, raw=False))]
+    code = (probe_script if probe else pages_script)(method, params, windows)
+    try:
+        answer = yield from execute_flow(api, code, READS.is_read(method))
+    except APIError as e:
+        if not _too_big(e):
+            raise
+        half = len(windows) // 2
+        log.info("VK found %d pages too big for one answer: asking halves (%s)", half * 2, method)
+        head = yield from pages_flow(api, method, params, windows[:half], probe)
+        if probe and _stops_before(head, half, windows[half][0]):
+            return head
+        return head + (yield from pages_flow(api, method, params, windows[half:]))
+    asked = len(windows)
+    if probe and isinstance(answer.get("response"), list):
+        asked = min(asked, len(answer["response"]))  # the script stopped at the count
+    pages = split(answer, [(method, {})] * asked)
+    for page in pages:
+        if isinstance(page, APIError):
+            raise page
+    return pages
+
+
+def walk(api: _Client, method: str, params: dict[str, Any]) -> Walk[Any]:
+    """``api.walk``: every item of a count + items method, 25 pages to an ``execute``, the
+    first one asking no page past the count its first page gives (``probe_script``);
+    ``count=`` is the page size (default ``spec.PAGE_SIZES``, or 100), ``offset=`` the first
+    item."""
+    params = dict(params)
+    page_size = int(params.pop("count", None) or PAGE_SIZES.get(method, DEFAULT_PAGE_SIZE))
+    start = int(params.pop("offset", 0) or 0)
+    method, base = item(method, params)  # the name checked before anything is sent
+
+    def fetch(offsets: tuple[int, ...]) -> Flow[list[Any]]:
+        windows = [(o, page_size) for o in offsets]
+        return (yield from pages_flow(api, method, base, windows, isinstance(offsets, Probe)))
+
+    return Walk(api._runtime, fetch, 0, OffsetPacks(page_size, MAX_CALLS, start))
 
 
 # -- with api.batch() as b ---------------------------------------------------------------------

@@ -110,8 +110,21 @@ class Calls:
     #: On an API an auth object made: its ``recovery.Recovery`` (errors 5 and 17).
     _renewer: Any = None
 
-    def _call_flow(self, method: str, params: dict[str, Any], raw: bool | None = None) -> Flow[Any]:
+    def _call_flow(
+        self,
+        method: str,
+        params: dict[str, Any],
+        raw: bool | None = None,
+        *,
+        whole: bool = False,
+        read: bool | None = None,
+    ) -> Flow[Any]:
         """Call ``method``: its result, or (``raw``) the whole decoded answer.
+
+        ``whole``: the whole answer once it holds a ``response``, the recoveries still on
+        (``execute``'s ``execute_errors`` sit beside it). ``read``: whether the call is a read
+        when the method's name cannot tell (an ``execute`` of reads only); default
+        ``spec.READS``.
 
         Raises:
             APIError: VK answered an error it was not asked (or able) to recover from.
@@ -120,7 +133,7 @@ class Calls:
         """
         raw = self._raw if raw is None else raw
         args = encode_params(params)
-        read = READS.is_read(method)
+        read = READS.is_read(method) if read is None else read
         url = self._api_url + method
         label = f"vk {method}"
         attempts = self._max_attempts
@@ -149,7 +162,7 @@ class Calls:
                 return answer
             if isinstance(answer, dict):
                 if "response" in answer:
-                    return answer["response"]
+                    return answer if whole else answer["response"]
                 error = answer.get("error")
             else:
                 error = None

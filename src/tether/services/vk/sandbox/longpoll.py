@@ -362,7 +362,7 @@ def longpoll_routes(em: _Stateful) -> list[Route]:
                 answer.queue.waiters.add(waiter)
                 try:
                     await asyncio.wait_for(waiter.wait(), answer.seconds)
-                except TimeoutError:
+                except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
                     pass
                 finally:
                     answer.queue.waiters.discard(waiter)

@@ -130,9 +130,15 @@ def test_demo_runs_the_walkthrough() -> None:
         "Installed new mail redirection",
         "Enabled burst for",
         "App Name",
+        "== VK ==",
+        "asked password, secret_code, grant_access",
+        "Walked 12,000 friends of user 100: 12 pages of 1,000 read in 1 request(s)",
+        "600 users.get of one id each, in api.batch(): 1 request(s)",
+        "and posted it: wall post",
         "Done in",
     ):
         assert expected in out, out
+    assert "with attachment photo101_" in out
 
 
 def test_call_flickr_with_its_own_sandbox() -> None:

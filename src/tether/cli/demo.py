@@ -1,4 +1,5 @@
-"""``tether demo``: python-ovh's README walkthrough, live against an in-process sandbox."""
+"""``tether demo``: python-ovh's README walkthrough, then Flickr's and VK's (``demo_vk.py``),
+live against an in-process sandbox."""
 
 from __future__ import annotations
 
@@ -89,6 +90,10 @@ def run_demo(echo: Callable[[str], None]) -> None:
         client.close()
 
         _flickr(echo, sb)
+
+        from tether.cli.demo_vk import run_vk
+
+        run_vk(echo, sb)
     echo(f"\nDone in {time.perf_counter() - started:.1f} s.")
 
 

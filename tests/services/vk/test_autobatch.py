@@ -24,6 +24,8 @@ from tether.services.vk.sandbox.model.auth import USER_TOKEN
 from tether.vk import API, AsyncAPI
 from tether.vk.exceptions import APIError
 
+# Users asked by screen name (``id5``) are not merged into one users.get (coalesce.py), so
+# these calls each stay one inner call of an execute: test_coalesce.py has the merging.
 HOSTILE = '"});API.wall.post({message:"pwned"});//\\"\u2028'
 
 
@@ -71,7 +73,7 @@ def gather(wire: Wire, make: Any, **more: Any) -> list[Any]:
 
 
 def test_100_concurrent_awaits_are_4_executes_with_each_result_in_place(wire: Wire) -> None:
-    results = gather(wire, lambda api: [api.users.get(user_ids=i) for i in range(1, 101)])
+    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in range(1, 101)])
     assert [r[0]["id"] for r in results] == list(range(1, 101))
     assert calls(wire) == {"execute": 4}  # 100 / 25: no plain call, nothing sent twice
 
@@ -129,11 +131,12 @@ def test_calls_that_must_not_be_batched_go_alone(wire: Wire) -> None:
     results = gather(wire, make)
     assert results[0][0]["id"] == 1 and results[2][0]["id"] == 2 and results[3] == 7
     assert "key" in results[1]
-    assert calls(wire) == {"execute": 2, "messages.getLongPollServer": 1}
+    # The two users.get merge into one plain users.get of ids 1,2 (coalesce.py).
+    assert calls(wire) == {"users.get": 1, "execute": 1, "messages.getLongPollServer": 1}
 
 
 def test_a_raw_client_batches_nothing(wire: Wire) -> None:
-    results = gather(wire, lambda api: [api.users.get(user_ids=i) for i in (1, 2)], raw=True)
+    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2)], raw=True)
     assert [r["response"][0]["id"] for r in results] == [1, 2]
     assert calls(wire) == {"users.get": 2}
 
@@ -143,7 +146,7 @@ def test_more_than_25_pending_are_several_packs_and_a_pack_error_stays_in_its_pa
 ) -> None:
     # One execute a day: of the two packs (25 + 5) sent together, the second to arrive is 29.
     wire.set("/settings", {"daily_limits": {"execute": 1}})
-    results = gather(wire, lambda api: [api.users.get(user_ids=i) for i in range(1, 31)])
+    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in range(1, 31)])
     failed = [i for i, r in enumerate(results) if isinstance(r, APIError)]
     assert failed in (list(range(25)), list(range(25, 30)))
     assert all(results[i].error_code == 29 for i in failed)
@@ -164,7 +167,7 @@ def test_a_captcha_on_the_execute_is_asked_through_input_and_the_pack_sent_again
             sid = parse_qs(urlsplit(kw["img"]).query)["sid"][0]
             return str(json.loads(wire.control(f"/captcha/{sid}", verb="GET").body)["key"])
 
-    results = gather(wire, lambda api: [api.users.get(user_ids=i) for i in (1, 2, 3)], input=Person)
+    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2, 3)], input=Person)
     assert [r[0]["id"] for r in results] == [1, 2, 3]
     assert asked == ["captcha"]
     assert calls(wire) == {"execute": 2}  # refused with 14, then sent with the key
@@ -172,7 +175,7 @@ def test_a_captcha_on_the_execute_is_asked_through_input_and_the_pack_sent_again
 
 def test_flood_control_on_the_execute_is_waited_out(wire: Wire) -> None:
     wire.set("/flood", {"method": "execute", "count": 1})
-    results = gather(wire, lambda api: [api.users.get(user_ids=i) for i in (1, 2)])
+    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2)])
     assert [r[0]["id"] for r in results] == [1, 2]
     assert calls(wire) == {"execute": 2}
 
@@ -182,9 +185,9 @@ def test_an_awaiter_cancelled_before_its_pack_leaves_is_taken_out(wire: Wire) ->
         async with AsyncAPI(**options(wire, auto_batch_window=0.5)) as api:
             before = (await api.wall.get(count=1))["count"]
             tasks = [
-                asyncio.ensure_future(api.users.get(user_ids=1)),
+                asyncio.ensure_future(api.users.get(user_ids="id1")),
                 asyncio.ensure_future(api.wall.post(message="never sent")),
-                asyncio.ensure_future(api.users.get(user_ids=3)),
+                asyncio.ensure_future(api.users.get(user_ids="id3")),
             ]
             await asyncio.sleep(0)  # each task now waits in the group; the window is open
             tasks[1].cancel()
@@ -201,7 +204,7 @@ def test_an_awaiter_cancelled_before_its_pack_leaves_is_taken_out(wire: Wire) ->
 def test_a_full_pack_leaves_without_waiting_for_the_window(wire: Wire) -> None:
     async def main() -> tuple[int, list[Any]]:
         async with AsyncAPI(**options(wire, auto_batch_window=1.0)) as api:
-            tasks = [asyncio.ensure_future(api.users.get(user_ids=i)) for i in range(1, 26)]
+            tasks = [asyncio.ensure_future(api.users.get(user_ids=f"id{i}")) for i in range(1, 26)]
             await asyncio.sleep(0)
             pending = len(api._auto._groups)  # the 25th call sent the group at once
             return pending, list(await asyncio.gather(*tasks))
@@ -262,7 +265,7 @@ def test_what_goes_alone(method: str, params: dict[str, Any], expected: bool) ->
 
 def test_vk_failing_on_an_execute_of_reads_is_sent_again() -> None:
     api = client()
-    reads = [("users.get", {"user_ids": i}) for i in (1, 2)]
+    reads = [("users.get", {"user_ids": f"id{i}"}) for i in (1, 2)]
     d = Driver(answers(error(10), error(1), {"response": [[1], [2]]}))
     assert d.run(many_flow(api, reads)) == [[1], [2]]
     assert len(d.sent) == 3 and len(d.slept) == 2

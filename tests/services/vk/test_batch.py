@@ -116,7 +116,7 @@ def test_answers_are_matched_to_calls_by_position_as_vk_api_does() -> None:
 
 def test_the_flow_by_hand_sends_one_execute_per_25_calls_and_waits_out_6() -> None:
     api = client()
-    calls = [("users.get", {"user_ids": i}) for i in range(30)]
+    calls = [("users.get", {"user_ids": f"id{i}"}) for i in range(30)]
     ok25 = {"response": list(range(25))}
     d = Driver(answers(error(6), ok25, {"response": list(range(25, 30))}))
     assert d.run(many_flow(api, calls)) == list(range(30))
@@ -157,7 +157,7 @@ def options(wire: Wire) -> dict[str, Any]:
 
 
 def sixty(api: Any) -> list[Any]:
-    calls: list[Any] = [("users.get", {"user_ids": i}) for i in range(1, 61)]
+    calls: list[Any] = [("users.get", {"user_ids": f"id{i}"}) for i in range(1, 61)]
     calls[41] = (api.friends.get, {"user_id": 13})  # deleted: VK's 18
     return calls
 

@@ -8,10 +8,12 @@ Invariants:
   ever pending beside it: ``API(auto_batch=True)`` is a ``UsageError`` naming what to use
   (``api.batch()``, ``api.many``), not an option silently doing nothing.
 - A call waits at most ``window`` seconds after the first call of its group arrived; a group
-  reaching 25 calls leaves at once, and the next call starts a new group. Groups are sent as
-  ``batch.chunk_flow`` sends ``many``'s chunks: the same script, its escaping (no value can
-  inject code), answers matched by position, ``execute`` recovered (6/9 waited, 14 asked,
-  1/10 sent again when every call is a read), one slot of the token's pacing per pack.
+  reaching 25 inner calls leaves at once, and the next call starts a new group. Calls that
+  differ only in an id list count as one inner call (``coalesce.py``: 600 ``users.get`` of
+  one id are one). Groups are sent as ``batch.packs_flow`` sends ``many``'s calls: the same
+  script, its escaping (no value can inject code), answers matched by position, ``execute``
+  recovered (6/9 waited, 14 asked, 1/10 sent again when every call is a read), one slot of
+  the token's pacing per pack.
 - A group of one is sent as the plain call it would have been (no ``execute`` around it).
 - Each awaiter gets its own result, or its own ``APIError`` from ``execute_errors``; an error
   of a whole ``execute`` (5, 12, 13, a transport failure …) is raised in every awaiter of that
@@ -40,7 +42,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from tether.core.errors import TetherError, UsageError
 from tether.core.redact import is_secret
-from tether.services.vk.batch import MAX_CALLS, Item, chunk_flow, item
+from tether.services.vk.batch import MAX_CALLS, Item, item, packs_flow
+from tether.services.vk.coalesce import Units
 
 if TYPE_CHECKING:
     import asyncio
@@ -70,11 +73,12 @@ def batchable(method: str, params: Mapping[str, Any]) -> bool:
 class _Group:
     """The calls collected on one loop and not yet sent, and the timer that sends them."""
 
-    __slots__ = ("entries", "timer")
+    __slots__ = ("entries", "timer", "units")
 
     def __init__(self) -> None:
         self.entries: list[tuple[Item, asyncio.Future[Any]]] = []
         self.timer: asyncio.TimerHandle | None = None
+        self.units = Units()  # the inner calls the entries make, merged (coalesce.py)
 
 
 class AutoBatch:
@@ -106,7 +110,7 @@ class AutoBatch:
             group = self._groups[loop] = _Group()
         future: asyncio.Future[Any] = loop.create_future()
         group.entries.append((entry, future))
-        if len(group.entries) >= MAX_CALLS:
+        if group.units.add(entry) >= MAX_CALLS:
             self._flush(loop)
         elif group.timer is None:
             group.timer = loop.call_later(self.window, self._flush, loop)
@@ -119,8 +123,8 @@ class AutoBatch:
         if group.timer is not None:
             group.timer.cancel()
         entries = [(e, f) for e, f in group.entries if not f.done()]  # done: cancelled
-        for start in range(0, len(entries), MAX_CALLS):
-            task = loop.create_task(self._send(entries[start : start + MAX_CALLS]))
+        if entries:
+            task = loop.create_task(self._send(entries))  # at most MAX_CALLS units: one pack
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -131,7 +135,7 @@ class AutoBatch:
                 (method, params), _ = entries[0]
                 results = [await api._run(api._call_flow(method, params))]
             else:
-                results = await api._run(chunk_flow(api, [e for e, _ in entries]))
+                results = await api._run(packs_flow(api, [e for e, _ in entries]))
         except Exception as e:  # the pack's failure is each of its awaiters' (TetherError)
             for _, future in entries:
                 if not future.done():

@@ -21,6 +21,9 @@ Invariants:
   ``false`` was the call's own answer), so one odd ``false`` cannot shift every later error
   onto the wrong call. An answer that does not have one value per call is a ``ReqError``; an
   error of the ``execute`` request itself (5, 12, 13 …) is raised whole, for every call.
+- Calls that differ only in an id list (``users.get`` of a few ids each) are merged into one
+  inner call and each call gets its own ids' objects back (``coalesce.py``); a ``many`` whose
+  calls all merge into one is that one plain call.
 - Chunks are separate ``execute`` requests run through one ``Gather``: in turn on ``API``,
   concurrently on ``AsyncAPI``; each takes one slot of the token's pacing bucket, as one
   call (a chunk of 25 calls costs one request of the token's rate).
@@ -47,6 +50,7 @@ from tether.core.flow import Flow, Gather
 from tether.core.paging import OffsetPacks, Probe
 from tether.runtime import Walk
 from tether.services.kit.rpc import MethodProxy
+from tether.services.vk import coalesce
 from tether.services.vk.calls import encode_params, log
 from tether.services.vk.errors import APIError, ReqError, api_error
 from tether.services.vk.spec import DEFAULT_PAGE_SIZE, PAGE_SIZES, READS
@@ -57,6 +61,7 @@ __all__ = [
     "Pending",
     "chunk_flow",
     "many_flow",
+    "packs_flow",
     "pages_flow",
     "script",
     "walk",
@@ -189,14 +194,30 @@ def chunk_flow(api: _Client, chunk: list[Item]) -> Flow[list[Any]]:
 
 def many_flow(api: _Client, calls: Iterable[Any]) -> Flow[list[Any]]:
     """Every call's result or ``APIError``, in order."""
-    all_items = items(calls)
-    chunks = [all_items[i : i + MAX_CALLS] for i in range(0, len(all_items), MAX_CALLS)]
-    if not chunks:
+    return (yield from packs_flow(api, items(calls)))
+
+
+def packs_flow(api: _Client, calls: list[Item]) -> Flow[list[Any]]:
+    """Every call's result or ``APIError``, in order: calls differing only in an id list
+    merged (``coalesce.py``), the units sent 25 to an ``execute``, or as one plain call when
+    they make a single unit of merged calls."""
+    units, slots = coalesce.plan(calls)
+    if not units:
         return []
+    if len(units) == 1 and len(calls) > 1:
+        method, params = units[0]
+        try:
+            answers: list[Any] = [(yield from api._call_flow(method, params, raw=False))]
+        except APIError as e:
+            answers = [e]
+        return coalesce.spread(calls, slots, answers)
+    chunks = [units[i : i + MAX_CALLS] for i in range(0, len(units), MAX_CALLS)]
     if len(chunks) == 1:
-        return (yield from chunk_flow(api, chunks[0]))
-    parts = yield Gather([chunk_flow(api, c) for c in chunks], MAX_IN_FLIGHT)
-    return [result for part in parts for result in part]
+        answers = yield from chunk_flow(api, chunks[0])
+    else:
+        parts = yield Gather([chunk_flow(api, c) for c in chunks], MAX_IN_FLIGHT)
+        answers = [result for part in parts for result in part]
+    return coalesce.spread(calls, slots, answers)
 
 
 # -- pages: one method at many offsets (api.walk, reqn) ---------------------------------------

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_VENV := bench/.venv-bench
 
-.PHONY: demo test lint bench soak sandbox clean
+.PHONY: demo test lint bench soak faithful sandbox clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(BENCH_VENV)/.installed
 # Fault soak: ~3,000 calls per mode under 30 % injected faults (bench/README.md); < 3 min.
 soak: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python bench/soak.py $(SOAK_ARGS)
+
+# The real pyvk 0.2.3 and vk_api 11.10.1, unchanged, against the VK emulator (bench/README.md).
+faithful: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python bench/vk_faithful.py
 
 sandbox: $(STAMP)
 	$(BIN)/tether sandbox

@@ -3,7 +3,8 @@
 methods check what they are given back against::
 
     /upload/<kind>?mid=&to=&n=&sig=   POST multipart/form-data -> bare JSON (no envelope)
-                                      GET (video by link only) -> {"response": 1}
+                                      video by link: GET, or a POST with no file (vk_api's
+                                      ``VkUpload.video(link=…)``) -> {"response": 1}
 
 ``kind`` is one of ``KINDS``; ``mid`` the user (or ``-group``) the URL was made for, ``to`` the
 target the step method was asked for (album and community, peer, owner …), ``n`` a nonce and
@@ -223,6 +224,8 @@ def upload_routes(em: _Host) -> list[Route]:
             return JSONResponse({"response": 1})
         boundary = boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
+            if kind == "video":  # vk_api fetches a link's URL by a bare POST (files=None)
+                return JSONResponse({"response": 1})
             return _fail("ERR_UPLOAD_NO_FILE", "the body is not multipart/form-data")
         try:
             body = await read_multipart(request.stream(), boundary, _FILE_FIELDS)
@@ -231,6 +234,8 @@ def upload_routes(em: _Host) -> list[Route]:
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is listening any more
         files = list(body.files.values())
+        if not files and kind == "video":  # the link's fetch again, with an empty form
+            return JSONResponse({"response": 1})
         if len(files) > KINDS[kind]:
             return _fail("ERR_UPLOAD_TOO_MANY_FILES", f"at most {KINDS[kind]} files here")
         if not files and kind not in PHOTO_KINDS:

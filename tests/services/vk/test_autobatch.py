@@ -167,7 +167,9 @@ def test_a_captcha_on_the_execute_is_asked_through_input_and_the_pack_sent_again
             sid = parse_qs(urlsplit(kw["img"]).query)["sid"][0]
             return str(json.loads(wire.control(f"/captcha/{sid}", verb="GET").body)["key"])
 
-    results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2, 3)], input=Person)
+    results = gather(
+        wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2, 3)], input=Person
+    )
     assert [r[0]["id"] for r in results] == [1, 2, 3]
     assert asked == ["captcha"]
     assert calls(wire) == {"execute": 2}  # refused with 14, then sent with the key

@@ -29,7 +29,7 @@ from tether.services.kit.rpc import MethodProxy
 from tether.services.vk.batch import Batch, many_flow
 from tether.services.vk.batch import walk as walk_through_execute
 from tether.services.vk.calls import Calls
-from tether.services.vk.config import APIConfig, known_options
+from tether.services.vk.config import APIConfig, known_options, log_to
 from tether.services.vk.inputs import prompt_handler
 from tether.services.vk.spec import API_URL, COMMUNITY_RATE, USER_RATE
 from tether.transport import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES
@@ -106,6 +106,7 @@ class _BaseAPI(Calls, ClientCore):
         auto_batch = options.pop("auto_batch", None)  # AsyncAPI's (autobatch.py)
         auto_window = options.pop("auto_batch_window", None)
         config = APIConfig(**options)
+        log_to(options, config)
         unknown = {k: v for k, v in config.unknown().items() if k not in known_options()}
         if unknown:
             _warn_unknown(unknown)

@@ -46,7 +46,7 @@ from tether.core.messages import Request, Response
 from tether.core.params import form_body
 from tether.services.kit.client import AsyncFacade, ClientCore, SyncFacade, sandbox_redirect
 from tether.services.vk.calls import decode
-from tether.services.vk.config import ClientAuthConfig, ServerAuthConfig, known_options
+from tether.services.vk.config import ClientAuthConfig, ServerAuthConfig, known_options, log_to
 from tether.services.vk.errors import AuthError, InvalidToken, RequestFailed
 from tether.services.vk.inputs import Input, prompt_handler
 from tether.services.vk.recovery import Recovery
@@ -148,6 +148,7 @@ class _AuthCore(ClientCore):
     ) -> None:
         environ = os.environ if environ is None else environ
         config = self._config_type(**options)
+        log_to(options, config)
         unknown = {k: v for k, v in config.unknown().items() if k not in known_options()}
         if unknown:
             from tether.services.vk.api import _warn_unknown
@@ -271,7 +272,8 @@ class _BaseServerAuth(_AuthCore):
 
     Args:
         app_id: the VK application (with ``TETHER_SANDBOX``: the sandbox's by default).
-        redirect_uri: where VK sends the user back with ``?code=…&state=…``.
+        redirect_uri: where VK sends the user back with ``?code=…&state=…`` (default VK's
+            ``blank.html``, for an app with no server of its own).
         **options: ``ServerAuthConfig`` and ``GlobalConfig`` options (``scope`` a bit mask,
             default ``p_offline``; ``display``; ``state``; ``version``; ``timeout``;
             ``input``) and the API options its ``api()`` passes on; tether's ``oauth_url``,
@@ -281,9 +283,12 @@ class _BaseServerAuth(_AuthCore):
     _config_type = ServerAuthConfig
 
     def __init__(self, app_id: Any = None, redirect_uri: str | None = None, **options: Any):
+        # PyVK requires redirect_uri, yet its docs' options example leaves it out: without one,
+        # VK's own landing page (where VK sends the code when an app has no server of its own).
+        redirect_uri = redirect_uri or BLANK
         super().__init__(app_id=app_id, redirect_uri=redirect_uri, **options)
-        if not self.app_id or not redirect_uri:
-            raise AuthError("ServerAuth needs an app_id and a redirect_uri")
+        if not self.app_id:
+            raise AuthError("ServerAuth needs an app_id: your VK application's id")
         self.redirect_uri = redirect_uri
         state = self.config.state or self._entropy(24)
         self._pending = oauth2.begin_authorization(

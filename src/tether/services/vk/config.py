@@ -15,9 +15,12 @@ Invariants:
 - Defaults are PyVK's, except ``version`` (``spec.DEFAULT_VERSION``: PyVK's '5.60' is refused
   by real VK) and the options tether adds, which default to "as PyVK behaves".
 - An instance is read-only once built (as PyVK's), so a client's settings cannot drift.
-- The logging options are kept but configure nothing: PyVK calls ``logging.basicConfig``, a
-  process-wide side effect tether never has (no global configuration); tether logs on
-  ``tether.vk`` and the application configures logging.
+- The logging options configure only tether's own ``tether.vk`` logger, and only when given:
+  PyVK calls ``logging.basicConfig``, a process-wide side effect tether never has. Without
+  them the application configures logging as usual; with ``log_file`` (or ``log_level`` /
+  ``log_format``) given, ``tether.vk`` lines (already free of secrets) go to that file (or
+  standard error) at that level, through one handler per destination and format
+  (``log_to``), however many clients name it.
 """
 
 from __future__ import annotations
@@ -25,10 +28,23 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from tether.core.errors import UsageError
 from tether.services.vk.inputs import Input
 from tether.services.vk.spec import DEFAULT_VERSION, p_basic, p_offline
 
-__all__ = ["APIConfig", "ClientAuthConfig", "GlobalConfig", "ServerAuthConfig", "known_options"]
+__all__ = [
+    "APIConfig",
+    "ClientAuthConfig",
+    "GlobalConfig",
+    "ServerAuthConfig",
+    "known_options",
+    "log_to",
+]
+
+_LOG_OPTIONS = ("log_file", "log_level", "log_format")
+#: (file or "", format) -> the handler on ``tether.vk``: one per destination, so that clients
+#: made again and again with the same options do not write each line many times.
+_HANDLERS: dict[tuple[str, str], logging.Handler] = {}
 
 
 class _Config:
@@ -71,7 +87,8 @@ class _Config:
 class GlobalConfig(_Config):
     """Options of every PyVK object."""
 
-    #: Kept for PyVK code; tether configures no logging (see the module docstring).
+    #: Given explicitly, these three send ``tether.vk``'s lines to ``log_file`` (standard
+    #: error without one) at ``log_level`` (see the module docstring).
     log_format: str = "%(asctime)s %(name)s %(levelname)s: %(message)s"
     log_level: int = logging.INFO
     log_file: str | None = None
@@ -128,3 +145,35 @@ class APIConfig(GlobalConfig):
 def known_options() -> frozenset[str]:
     """Every option any PyVK configuration knows."""
     return APIConfig.options() | ClientAuthConfig.options() | ServerAuthConfig.options()
+
+
+def log_to(options: Any, config: GlobalConfig) -> None:
+    """PyVK's logging options, if ``options`` gave any: ``tether.vk`` logs at
+    ``config.log_level`` to ``config.log_file`` (standard error without one) in
+    ``config.log_format``. The file is opened at once and appended to.
+
+    Raises:
+        UsageError: the file cannot be opened for writing.
+    """
+    if not any(name in options for name in _LOG_OPTIONS):
+        return
+    key = (config.log_file or "", config.log_format)
+    handler = _HANDLERS.get(key)
+    if handler is None:
+        if config.log_file:
+            try:
+                handler = logging.FileHandler(config.log_file, encoding="utf-8")
+            except OSError as e:
+                raise UsageError(
+                    f"log_file {config.log_file!r} cannot be opened for writing ({e.strerror}); "
+                    "give a path in a folder that exists and that you can write to"
+                ) from None
+        else:
+            handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(config.log_format))
+        logging.getLogger("tether.vk").addHandler(handler)
+        _HANDLERS[key] = handler
+    handler.setLevel(config.log_level)
+    logger = logging.getLogger("tether.vk")
+    if logger.level == logging.NOTSET or logger.level > config.log_level:
+        logger.setLevel(config.log_level)

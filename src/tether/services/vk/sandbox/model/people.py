@@ -5,7 +5,8 @@ Invariants:
 - Users are not stored: ``person(id)`` computes one from its id, always the same, so the
   population (``POPULATION`` ids) costs no memory and a reset restores it for free. The three
   test accounts and a few named users override the computed names.
-- Ids outside ``1..POPULATION`` do not exist (VK's 113 for them); ``DEACTIVATED`` ids exist
+- Ids outside ``1..POPULATION`` do not exist (VK's 113 for them), but for ``DOC_USER``, the
+  user of PyVK's own examples (so they run as written); ``DEACTIVATED`` ids exist
   but are deleted or banned (VK's 18 when asked for their friends, followers or wall).
 - Friend and follower lists are ranges or tuples in ascending id order (VK's default order),
   never lists of objects: 12,000 friends cost a ``range``.
@@ -25,6 +26,10 @@ POPULATION: Final = 300_000
 BIG_FRIENDS_OWNER: Final = USER_ID
 BIG_FRIENDS: Final = range(1000, 13000)
 DEACTIVATED: Final[dict[int, str]] = {13: "deleted", 666: "banned"}
+#: The user PyVK's documentation asks for (``users.get(user_ids=[210700286], fields=['bdate'])``),
+#: answered as the documentation shows.
+DOC_USER: Final = 210700286
+_BDATES: Final[dict[int, str]] = {DOC_USER: "21.9.1986"}
 #: Explicit screen names; every other user answers to ``id<n>``.
 SCREEN_NAMES: Final[dict[int, str]] = {
     1: "founder",
@@ -37,6 +42,7 @@ _NAMED: Final[dict[int, tuple[str, str]]] = {
     USER_ID: ("Sandra", "Box"),
     USER_2FA_ID: ("Tomas", "Twofactor"),
     USER_PHONE_ID: ("Fiona", "Phone"),
+    DOC_USER: ("Lindsey", "Stirling"),
 }
 _FIRST: Final = ("Anna", "Boris", "Daria", "Egor", "Irina", "Kirill", "Lena", "Maxim", "Olga")
 _LAST: Final = ("Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Orlova")
@@ -57,7 +63,7 @@ class Person:
 
 
 def exists(user_id: int) -> bool:
-    return 1 <= user_id <= POPULATION
+    return 1 <= user_id <= POPULATION or user_id == DOC_USER
 
 
 def person(user_id: int) -> Person:
@@ -82,7 +88,9 @@ def user_fields(p: Person, fields: Sequence[str]) -> dict[str, object]:
     out["is_closed"] = False
     n = p.id
     for f in fields:
-        if f == "bdate":
+        if f == "bdate" and n in _BDATES:
+            out[f] = _BDATES[n]
+        elif f == "bdate":
             # Every fifth user hides the year, which VK shows as "D.M".
             day, month = n % 28 + 1, n % 12 + 1
             out[f] = f"{day}.{month}" if n % 5 == 0 else f"{day}.{month}.{1970 + n % 35}"

@@ -69,3 +69,21 @@ def test_tether_upload_vk_through_the_command(tether_sandbox: Any, tmp_path: Pat
     r = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert r.output.strip().splitlines()[-1].startswith("doc100_")
+
+
+def test_tether_upload_vk_photo_file_the_kind_before_the_file(
+    tether_sandbox: Any, tmp_path: Path
+) -> None:
+    from tether.cli.main import cli
+
+    tether_sandbox.control("POST", "/_sandbox/vk/rate", {"per_second": 0})
+    env = {"TETHER_SANDBOX": tether_sandbox.url, "VK_ACCESS_TOKEN": None}
+    r = CliRunner().invoke(cli, ["upload", "vk", "photo", str(photo(tmp_path))], env=env)
+    assert r.exit_code == 0, r.output
+    assert r.output.strip().splitlines()[-1].startswith("photo100_")
+    r = CliRunner().invoke(cli, ["upload", "vk", "gif", str(photo(tmp_path))], env=env)
+    assert r.exit_code == 2 and "vk uploads one of: photo, message-photo" in r.output
+    r = CliRunner().invoke(cli, ["upload", "flickr", "photo", str(photo(tmp_path))], env=env)
+    assert r.exit_code == 2 and "give one file to upload: tether upload flickr FILE" in r.output
+    r = CliRunner().invoke(cli, ["upload", "vk", str(tmp_path)], env=env)
+    assert r.exit_code == 2 and "is a folder" in r.output

@@ -197,9 +197,27 @@ def _login(service: str, use_sandbox: bool, **options: Any) -> None:
             )
 
 
-def _upload(service: str, file: str, use_sandbox: bool, **options: Any) -> None:
+def _upload(service: str, target: tuple[str, ...], use_sandbox: bool, **options: Any) -> None:
+    hooks = registry.get(service).hooks()
+    kinds: tuple[str, ...] = getattr(hooks, "UPLOAD_KINDS", ())
+    if len(target) == 2 and kinds:
+        # ``tether upload vk photo FILE``: the kind before the file, for services with kinds.
+        kind, file = target
+        if kind not in kinds:
+            raise click.UsageError(
+                f"{service} uploads one of: {', '.join(kinds)} (not {kind!r}), as "
+                f"`tether upload {service} {kinds[0]} FILE`"
+            )
+        options["kind"] = kind
+    elif len(target) == 1:
+        (file,) = target
+    else:
+        form = f"[{'|'.join(kinds)}] FILE" if kinds else "FILE"
+        raise click.UsageError(f"give one file to upload: tether upload {service} {form}")
+    if os.path.isdir(file):
+        raise click.UsageError(f"{file} is a folder: give the file to upload")
     with _sandbox_env(use_sandbox):
-        registry.get(service).hooks().upload(file, options)
+        hooks.upload(file, options)
 
 
 cli.add_command(
@@ -237,13 +255,14 @@ cli.add_command(
         callback=_upload,
         params=[
             _service_argument("upload"),
-            click.Argument(["file"], type=click.Path(dir_okay=False)),
+            click.Argument(["target"], nargs=-1, required=True, metavar="[KIND] FILE"),
             *_options("upload", "UPLOAD_OPTIONS"),
             _sandbox_option("Upload to the sandbox"),
         ],
         help="Upload (or replace) a photo, with a progress bar.\n\n"
-        f"SERVICE is where to upload ({_or_list(registry.names('upload'))}); FILE the photo or "
-        "video to send, streamed from disk. "
+        f"SERVICE is where to upload ({_or_list(registry.names('upload'))}); [KIND] FILE the "
+        "photo or video to send, streamed from disk, after what it is for a service with kinds "
+        "(tether upload vk doc report.pdf). "
         + " ".join(h.UPLOAD_HELP for h in _hooks("upload") if getattr(h, "UPLOAD_HELP", None)),
     )
 )

@@ -51,15 +51,14 @@ def call(method: str, args: tuple[str, ...], options: Mapping[str, Any]) -> None
 
 # -- upload (services/vk/uploads.py) -----------------------------------------------------------
 
-_VK_KINDS = ("photo", "message-photo", "profile-photo", "doc", "wall-doc", "video", "audio")
+#: ``tether upload vk KIND FILE`` (the kind may also be given as ``--kind``).
+UPLOAD_KINDS = ("photo", "message-photo", "profile-photo", "doc", "wall-doc", "video", "audio")
 UPLOAD_OPTIONS = (
     click.Option(
         ["--kind", "vk_kind"],
-        type=click.Choice(_VK_KINDS),
-        default="photo",
-        show_default=True,
-        help="VK: what FILE is. A photo goes to the wall photos (ready for wall.post), or into "
-        "--album.",
+        type=click.Choice(UPLOAD_KINDS),
+        help="VK: what FILE is (default photo; or give it before FILE: tether upload vk doc "
+        "FILE). A photo goes to the wall photos (ready for wall.post), or into --album.",
     ),
     click.Option(["--album", "vk_album"], type=int, help="VK: the album id for a photo."),
     click.Option(
@@ -70,8 +69,8 @@ UPLOAD_HELP = "VK: prints the attachment string (photo-5_11) to pass to wall.pos
 
 
 def upload(file: str, options: Mapping[str, Any]) -> None:
-    """``tether upload vk FILE [--kind photo|doc|video …] [--group ID] [--album ID]``: stream
-    it with progress, then print its attachment string.
+    """``tether upload vk [KIND] FILE [--group ID] [--album ID]`` (KIND photo, doc, video …;
+    or ``--kind``): stream it with progress, then print its attachment string.
 
     Raises:
         TetherError: a step failed (the file unreadable, VK's refusal, the upload server's).
@@ -79,7 +78,8 @@ def upload(file: str, options: Mapping[str, Any]) -> None:
     from tether.cli.kit import progress
     from tether.vk import API
 
-    kind, group = options.get("vk_kind") or "photo", options.get("vk_group")
+    kind = options.get("kind") or options.get("vk_kind") or "photo"
+    group = options.get("vk_group")
     title = options.get("title")
     with API(os.environ.get("VK_ACCESS_TOKEN") or None) as api, progress() as callback:
         up, where = api.upload, {"callback": callback}

@@ -9,7 +9,9 @@ each concurrency level, interleaved round-robin (each round starts with another 
 - ``aiohttp``: raw ``aiohttp.ClientSession.get`` + ``json.loads`` (the floor ``run.py`` uses);
 - ``transport``: tether's ``AiohttpTransport.send`` of one pre-signed ``Request`` + ``json.loads``
   (the transport alone, no flow, no signing, no retry);
-- ``tether``: ``tether.ovh.AsyncClient.get("/me")`` (what ``run.py`` times).
+- ``tether``: ``tether.ovh.AsyncClient.get("/me")`` (what ``run.py`` times);
+- ``asyncio``: tether's ``AsyncioTransport.send`` (``transport/aioproto.py``: asyncio
+  protocols + httptools) of the same pre-signed ``Request`` + ``json.loads``.
 
 ``tether - transport`` is the cost of the flow, signing, retry and driver; ``transport -
 aiohttp`` is the cost of tether's transport over plain aiohttp. Each cell is the median over
@@ -52,10 +54,16 @@ from run import (
 )
 from tether.core.messages import Request
 from tether.transport.aio import AiohttpTransport
+from tether.transport.aioproto import AsyncioTransport
 
 
 def contestants(
-    creds: Creds, signed: Presigned, session: aiohttp.ClientSession, tc: Any, tr: AiohttpTransport
+    creds: Creds,
+    signed: Presigned,
+    session: aiohttp.ClientSession,
+    tc: Any,
+    tr: AiohttpTransport,
+    tp: AsyncioTransport,
 ) -> list[AsyncContestant]:
     url, headers = creds.me_url, signed.dict
     holder: dict[str, Request] = {}
@@ -71,11 +79,15 @@ def contestants(
     async def transport() -> Any:
         return json.loads((await tr.send(holder["r"])).body)
 
+    async def lean() -> Any:
+        return json.loads((await tp.send(holder["r"])).body)
+
     presign()
     return [
         AsyncContestant("aiohttp", "raw aiohttp", floor, signed.refresh),
         AsyncContestant("transport", "tether transport", transport, presign),
         AsyncContestant("tether", "tether AsyncClient", lambda: tc.get("/me")),
+        AsyncContestant("asyncio", "tether asyncio transport", lean, presign),
     ]
 
 
@@ -84,7 +96,8 @@ async def measure(creds: Creds, rounds: int, calls: int, levels: list[int]) -> N
     session = aiohttp.ClientSession()
     tc = tether.ovh.AsyncClient(endpoint=creds.base_url, **creds.kwargs())
     tr = AiohttpTransport()
-    cs = contestants(creds, signed, session, tc, tr)
+    tp = AsyncioTransport()
+    cs = contestants(creds, signed, session, tc, tr, tp)
     try:
         for c in cs:
             c.before_batch()
@@ -98,21 +111,23 @@ async def measure(creds: Creds, rounds: int, calls: int, levels: list[int]) -> N
     finally:
         await tc.close()
         await tr.aclose()
+        await tp.aclose()
         await session.close()
     med = statistics.median
     print(f"{rounds} rounds x {calls} calls; medians (client CPU us/call, calls/s)")
-    print(f"{'':22}" + "".join(f"{f'{n} in flight':>26}" for n in levels))
+    print(f"{'':26}" + "".join(f"{f'{n} in flight':>26}" for n in levels))
     for c in cs:
         cells = "".join(f"{med(c.cpu_us[n]):>12.1f} us {med(c.rate[n]):>8.0f}/s " for n in levels)
-        print(f"{c.label:22}{cells}")
+        print(f"{c.label:26}{cells}")
     by = {c.key: c for c in cs}
-    for a, b in (("tether", "aiohttp"), ("transport", "aiohttp"), ("tether", "transport")):
+    pairs = [("tether", "aiohttp"), ("transport", "aiohttp"), ("tether", "transport")]
+    for a, b in [*pairs, ("asyncio", "aiohttp"), ("asyncio", "transport")]:
         cells = "".join(
             f"{med(by[a].cpu_us[n]) - med(by[b].cpu_us[n]):>+12.1f} us "
             f"{med(by[a].rate[n]) / med(by[b].rate[n]):>8.2f}x  "
             for n in levels
         )
-        print(f"{a + ' - ' + b:22}{cells}")
+        print(f"{a + ' - ' + b:26}{cells}")
 
 
 async def profile(creds: Creds, calls: int, levels: list[int]) -> None:
@@ -120,7 +135,8 @@ async def profile(creds: Creds, calls: int, levels: list[int]) -> None:
     session = aiohttp.ClientSession()
     tc = tether.ovh.AsyncClient(endpoint=creds.base_url, **creds.kwargs())
     tr = AiohttpTransport()
-    cs = contestants(creds, signed, session, tc, tr)
+    tp = AsyncioTransport()
+    cs = contestants(creds, signed, session, tc, tr, tp)
     per: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
     try:
         for c in cs:
@@ -140,6 +156,7 @@ async def profile(creds: Creds, calls: int, levels: list[int]) -> None:
     finally:
         await tc.close()
         await tr.aclose()
+        await tp.aclose()
         await session.close()
     lo, hi = levels[0], levels[-1]
     for c in cs:

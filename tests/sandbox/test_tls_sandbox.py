@@ -21,6 +21,7 @@ from tether.sandbox import Sandbox
 from tether.sandbox.client import fetch_credentials, sandbox_ca, sandbox_root
 from tether.transport import TransportOptions
 from tether.transport.aio import AiohttpTransport
+from tether.transport.aioproto import AsyncioTransport
 from tether.transport.stdlib import HttpClientTransport
 
 
@@ -59,9 +60,10 @@ def test_sync_ovh_client_over_https(tls_sandbox: Sandbox) -> None:
         client.close()
 
 
-def test_async_ovh_client_over_https(tls_sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("cls", [AsyncioTransport, AiohttpTransport])
+def test_async_ovh_client_over_https(tls_sandbox: Sandbox, cls: type) -> None:
     async def go() -> Any:
-        transport = AiohttpTransport(TransportOptions(ca_certs=tls_sandbox.ca_path))
+        transport = cls(TransportOptions(ca_certs=tls_sandbox.ca_path))
         async with ovh.AsyncClient(transport=transport, **_ovh_kwargs(tls_sandbox)) as client:
             return await client.get("/me")
 

@@ -13,7 +13,8 @@ from tether.core.messages import Request, Response
 from tether.transport import TransportOptions
 
 SYNC = ["stdlib", "urllib3"]
-ALL = ["stdlib", "urllib3", "aiohttp"]
+ALL = ["stdlib", "urllib3", "aiohttp", "asyncio"]
+ASYNC = ["aiohttp", "asyncio"]
 
 
 class Driver:
@@ -29,6 +30,11 @@ class Driver:
 
             self.loop = asyncio.new_event_loop()
             self.t = AiohttpTransport(options)
+        elif kind == "asyncio":
+            from tether.transport.aioproto import AsyncioTransport
+
+            self.loop = asyncio.new_event_loop()
+            self.t = AsyncioTransport(options)
         elif kind == "urllib3":
             from tether.transport.sync import Urllib3Transport
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.transport.conftest import Driver
+from tests.transport.conftest import ASYNC, Driver
 from tests.transport.servers import Conn, RawServer, reply, trickle
 from tether.core.errors import TimeoutError
 from tether.core.messages import Request
@@ -26,33 +26,43 @@ def _stall_after_head(c: Conn) -> None:
     time.sleep(3.0)
 
 
+@pytest.mark.parametrize("kind", ASYNC)
 def test_no_answer_ends_at_the_read_timeout_not_the_deadline(
+    kind: str,
     driver: Callable[..., Driver],
 ) -> None:
     with RawServer(reply(_silent)) as server:
-        d = driver("aiohttp", timeout=(1.0, 0.3), deadline=60.0)
+        d = driver(kind, timeout=(1.0, 0.3), deadline=60.0)
         with pytest.raises(TimeoutError, match=r"no answer in time.*raise the read timeout"):
             d.send(Request("GET", server.url + "/silent"))
 
 
-def test_a_body_that_stalls_ends_at_the_read_timeout(driver: Callable[..., Driver]) -> None:
+@pytest.mark.parametrize("kind", ASYNC)
+def test_a_body_that_stalls_ends_at_the_read_timeout(
+    kind: str, driver: Callable[..., Driver]
+) -> None:
     with RawServer(reply(_stall_after_head)) as server:
-        d = driver("aiohttp", timeout=(1.0, 0.3), deadline=60.0)
+        d = driver(kind, timeout=(1.0, 0.3), deadline=60.0)
         with pytest.raises(TimeoutError, match=r"no answer in time.*raise the read timeout"):
             d.send(Request("GET", server.url + "/stall"))
 
 
+@pytest.mark.parametrize("kind", ASYNC)
 def test_a_body_that_keeps_coming_is_not_cut_by_the_read_timeout(
+    kind: str,
     driver: Callable[..., Driver],
 ) -> None:
     # 10 bytes, one every 0.1 s: 1 s in all, each piece well within the 0.4 s read timeout.
     with RawServer(reply(trickle(HEAD, b"abcdefghij", every=0.1, count=10))) as server:
-        d = driver("aiohttp", timeout=(1.0, 0.4), deadline=60.0)
+        d = driver(kind, timeout=(1.0, 0.4), deadline=60.0)
         assert d.send(Request("GET", server.url + "/drip")).body == b"abcdefghij"
 
 
-def test_the_deadline_still_wins_when_it_is_nearer(driver: Callable[..., Driver]) -> None:
+@pytest.mark.parametrize("kind", ASYNC)
+def test_the_deadline_still_wins_when_it_is_nearer(
+    kind: str, driver: Callable[..., Driver]
+) -> None:
     with RawServer(reply(trickle(HEAD, b"abcdefghij", every=0.2, count=10))) as server:
-        d = driver("aiohttp", timeout=(1.0, 5.0), deadline=0.5)
+        d = driver(kind, timeout=(1.0, 5.0), deadline=0.5)
         with pytest.raises(TimeoutError, match=r"within the 0\.5 s deadline"):
             d.send(Request("GET", server.url + "/drip"))

@@ -15,6 +15,9 @@ from tether.core.errors import ResponseTooLarge, TimeoutError
 from tether.core.messages import Request
 from tether.transport import TransportOptions
 from tether.transport.aio import AiohttpTransport, _Deadlines, _Guard
+from tether.transport.aioproto import AsyncioTransport
+
+BOTH = [AiohttpTransport, AsyncioTransport]
 
 
 class _Task:
@@ -110,11 +113,12 @@ def _answer_after(seconds: float) -> Any:
     return handle
 
 
-def test_many_attempts_in_flight_share_one_timer_and_each_keeps_its_deadline() -> None:
+@pytest.mark.parametrize("cls", BOTH)
+def test_many_attempts_in_flight_share_one_timer_and_each_keeps_its_deadline(cls: type) -> None:
     with RawServer(_answer_after(0.2)) as server:
 
         async def drive() -> list[Any]:
-            t = AiohttpTransport(TransportOptions(deadline=30.0))
+            t = cls(TransportOptions(deadline=30.0))
             timers = _spy_timers(asyncio.get_running_loop())
             try:
                 fast = [t.send(Request("GET", f"{server.url}/ok{i}")) for i in range(20)]
@@ -158,6 +162,7 @@ def _content_types(raw: bytes) -> list[bytes]:
     ]
 
 
+@pytest.mark.parametrize("cls", BOTH)
 @pytest.mark.parametrize(
     ("method", "body", "headers", "expected"),
     [
@@ -171,12 +176,12 @@ def _content_types(raw: bytes) -> list[bytes]:
     ],
 )
 def test_content_type_is_only_what_the_caller_set(
-    method: str, body: bytes, headers: tuple[tuple[str, str], ...], expected: list[bytes]
+    cls: type, method: str, body: bytes, headers: tuple[tuple[str, str], ...], expected: list[bytes]
 ) -> None:
     with RawServer(_recording()) as server:
 
         async def drive() -> None:
-            t = AiohttpTransport()
+            t = cls()
             try:
                 r = await t.send(Request(method, server.url + "/p", headers, body))
                 assert r.status == 200
@@ -204,14 +209,15 @@ def _chunked(size: int) -> Any:
     return handle
 
 
+@pytest.mark.parametrize("cls", BOTH)
 @pytest.mark.parametrize(("size", "limit", "fits"), [(1000, 1000, True), (1001, 1000, False)])
 def test_an_answer_already_in_is_read_only_within_the_limit(
-    size: int, limit: int, fits: bool
+    cls: type, size: int, limit: int, fits: bool
 ) -> None:
     with RawServer(_chunked(size)) as server:
 
         async def drive() -> Any:
-            t = AiohttpTransport(TransportOptions(max_response_bytes=limit))
+            t = cls(TransportOptions(max_response_bytes=limit))
             try:
                 return await t.send(Request("GET", server.url + "/c"))
             finally:
@@ -224,7 +230,10 @@ def test_an_answer_already_in_is_read_only_within_the_limit(
                 asyncio.run(drive())
 
 
-def test_the_async_client_at_fifty_in_flight_against_the_sandbox(tether_sandbox: Any) -> None:
+@pytest.mark.parametrize("cls", BOTH)
+def test_the_async_client_at_fifty_in_flight_against_the_sandbox(
+    cls: type, tether_sandbox: Any
+) -> None:
     """The real wiring: 200 signed calls, 50 in flight, all answered, no deadline left over."""
     from tether.ovh import AsyncClient
 
@@ -236,6 +245,7 @@ def test_the_async_client_at_fifty_in_flight_against_the_sandbox(tether_sandbox:
             application_key=creds["application_key"],
             application_secret=creds["application_secret"],
             consumer_key=creds["consumer_key"],
+            transport=None if cls is AsyncioTransport else cls(),  # None: the default one
         )
         remaining = 200
         out: list[Any] = []
@@ -248,6 +258,7 @@ def test_the_async_client_at_fifty_in_flight_against_the_sandbox(tether_sandbox:
 
         try:
             await asyncio.gather(*(worker() for _ in range(50)))
+            assert type(client._runtime.transport) is cls
             return out, client._runtime.transport._state.deadlines
         finally:
             await client.close()

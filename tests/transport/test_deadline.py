@@ -34,7 +34,7 @@ def test_a_trickling_answer_ends_at_the_deadline(
         assert time.monotonic() - t0 < 6.0  # generous: the trickle alone lasts 8 s
 
 
-@pytest.mark.parametrize("kind", ["stdlib", "aiohttp"])
+@pytest.mark.parametrize("kind", ["stdlib", "aiohttp", "asyncio"])
 def test_per_request_deadline_overrides_the_transport(
     kind: str, driver: Callable[..., Driver]
 ) -> None:
@@ -50,7 +50,7 @@ def _slow_chunks() -> Iterator[bytes]:
         yield b"c" * 1000
 
 
-@pytest.mark.parametrize("kind", ["stdlib", "aiohttp"])
+@pytest.mark.parametrize("kind", ["stdlib", "aiohttp", "asyncio"])
 def test_a_slow_healthy_streamed_upload_is_not_killed_by_the_deadline(
     kind: str, driver: Callable[..., Driver]
 ) -> None:

@@ -16,18 +16,21 @@ from tether.core.messages import Request
 from tether.transport import TransportOptions
 kind = sys.argv[1]
 with RawServer(keepalive(None)) as server:
-    if kind == "aiohttp":
+    if kind in ("aiohttp", "asyncio"):
         from tether.transport.aio import AiohttpTransport
+        from tether.transport.aioproto import AsyncioTransport
+
+        cls = AiohttpTransport if kind == "aiohttp" else AsyncioTransport
 
         async def main() -> None:
-            t = AiohttpTransport()
+            t = cls()
             for _ in range(3):
                 await t.send(Request("GET", server.url + "/x"))
 
         asyncio.run(main())  # the loop closes with the transport still open
 
         async def dropped_in_loop() -> None:
-            t = AiohttpTransport()
+            t = cls()
             await t.send(Request("GET", server.url + "/y"))
             del t
             gc.collect()
@@ -46,7 +49,7 @@ with RawServer(keepalive(None)) as server:
 """
 
 
-@pytest.mark.parametrize("kind", ["stdlib", "urllib3", "aiohttp"])
+@pytest.mark.parametrize("kind", ["stdlib", "urllib3", "aiohttp", "asyncio"])
 def test_an_unclosed_transport_leaves_no_resource_warning(kind: str) -> None:
     root = str(pathlib.Path(__file__).parents[2])
     out = subprocess.run(

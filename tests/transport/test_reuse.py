@@ -81,7 +81,7 @@ def test_get_on_a_reused_connection_closed_without_answer_is_resent_once(
         assert server.connections == 2
 
 
-@pytest.mark.parametrize("kind", ["stdlib", "aiohttp"])
+@pytest.mark.parametrize("kind", ["stdlib", "aiohttp", "asyncio"])
 def test_connections_idle_longer_than_max_idle_are_not_reused(
     kind: str, driver: Callable[..., Driver]
 ) -> None:

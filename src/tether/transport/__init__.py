@@ -2,8 +2,9 @@
 
 A transport turns a ``Request`` into a ``Response`` or raises a ``TransportError`` subclass.
 Sync: ``HttpClientTransport`` (default, ``stdlib.py``), ``Urllib3Transport`` (``sync.py``, used
-when a proxy is set). Async: ``AiohttpTransport`` (``aio.py``; aiohttp is imported only when an
-async client is built). Anything with ``send``/``close`` (sync) or ``send``/``aclose`` (async)
+when a proxy is set). Async: ``AsyncioTransport`` (default, ``aioproto.py``: asyncio's
+protocols and httptools' parser), which hands a proxy or a streamed body to
+``AiohttpTransport`` (``aio.py``); aiohttp is imported only when an async client is built. Anything with ``send``/``close`` (sync) or ``send``/``aclose`` (async)
 can be plugged in instead — see ``tether.runtime``. The choices are measured in bench/.
 
 Guarantees every built-in transport keeps (each module says how):
@@ -67,6 +68,6 @@ def default_sync_transport(options: TransportOptions) -> Any:
 
 
 def default_async_transport(options: TransportOptions) -> Any:
-    from tether.transport.aio import AiohttpTransport
+    from tether.transport.aioproto import AsyncioTransport
 
-    return AiohttpTransport(options)
+    return AsyncioTransport(options)

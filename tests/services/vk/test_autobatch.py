@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.flowdriver import Driver
-from tests.services.vk.sandbox.wire import Wire, serving
+from tests.services.vk.sandbox.wire import Wire
 from tests.services.vk.scripted import answers, client, error, form
 from tether.core.errors import UsageError
 from tether.services.vk.autobatch import batchable
@@ -29,34 +28,8 @@ from tether.vk.exceptions import APIError
 HOSTILE = '"});API.wall.post({message:"pwned"});//\\"\u2028'
 
 
-@pytest.fixture(scope="module")
-def _served() -> Iterator[Wire]:
-    with serving() as wire:
-        yield wire
-
-
-@pytest.fixture
-def wire(_served: Wire) -> Wire:
-    """A reset emulator with no rate limit."""
-    assert _served.set("/reset", {}) == {"reset": ["vk"]}
-    _served.set("/rate", {"per_second": 0, "group_per_second": 0})
-    return _served
-
-
 def options(wire: Wire, **more: Any) -> dict[str, Any]:
-    return {
-        "token": USER_TOKEN,
-        "api_url": f"{wire.root}/vk/method/",
-        "rate_limit": 0,
-        "environ": {},
-        "auto_batch": True,
-        **more,
-    }
-
-
-def calls(wire: Wire) -> dict[str, int]:
-    stats = json.loads(wire.control("/stats", verb="GET").body)
-    return dict(stats["calls"])
+    return wire.client_options(auto_batch=True, **more)
 
 
 def gather(wire: Wire, make: Any, **more: Any) -> list[Any]:
@@ -75,7 +48,7 @@ def gather(wire: Wire, make: Any, **more: Any) -> list[Any]:
 def test_100_concurrent_awaits_are_4_executes_with_each_result_in_place(wire: Wire) -> None:
     results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in range(1, 101)])
     assert [r[0]["id"] for r in results] == list(range(1, 101))
-    assert calls(wire) == {"execute": 4}  # 100 / 25: no plain call, nothing sent twice
+    assert wire.calls() == {"execute": 4}  # 100 / 25: no plain call, nothing sent twice
 
 
 def test_a_failing_inner_call_raises_only_for_its_awaiter(wire: Wire) -> None:
@@ -91,7 +64,7 @@ def test_a_failing_inner_call_raises_only_for_its_awaiter(wire: Wire) -> None:
     failed = {i: (r.error_code, r.method) for i, r in enumerate(results) if isinstance(r, APIError)}
     assert failed == {1: (18, "friends.get"), 3: (113, "users.get"), 5: (18, "wall.get")}
     assert [results[i][0]["id"] for i in (0, 2, 4, 6)] == [1, 3, 5, 7]
-    assert calls(wire) == {"execute": 1}
+    assert wire.calls() == {"execute": 1}
 
 
 def test_an_injection_attempt_in_a_value_stays_data(wire: Wire) -> None:
@@ -110,13 +83,13 @@ def test_an_injection_attempt_in_a_value_stays_data(wire: Wire) -> None:
         latest = api.wall.get(count=1)
     # One post, with the hostile text verbatim: nothing in the value ran as code.
     assert latest["count"] == before + 1 and latest["items"][0]["text"] == HOSTILE
-    assert calls(wire)["execute"] == 1
+    assert wire.calls()["execute"] == 1
 
 
 def test_a_lone_call_is_a_plain_call(wire: Wire) -> None:
     results = gather(wire, lambda api: [api.users.get(user_ids=1)])
     assert results[0][0]["id"] == 1
-    assert calls(wire) == {"users.get": 1}
+    assert wire.calls() == {"users.get": 1}
 
 
 def test_calls_that_must_not_be_batched_go_alone(wire: Wire) -> None:
@@ -132,13 +105,13 @@ def test_calls_that_must_not_be_batched_go_alone(wire: Wire) -> None:
     assert results[0][0]["id"] == 1 and results[2][0]["id"] == 2 and results[3] == 7
     assert "key" in results[1]
     # The two users.get merge into one plain users.get of ids 1,2 (coalesce.py).
-    assert calls(wire) == {"users.get": 1, "execute": 1, "messages.getLongPollServer": 1}
+    assert wire.calls() == {"users.get": 1, "execute": 1, "messages.getLongPollServer": 1}
 
 
 def test_a_raw_client_batches_nothing(wire: Wire) -> None:
     results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2)], raw=True)
     assert [r["response"][0]["id"] for r in results] == [1, 2]
-    assert calls(wire) == {"users.get": 2}
+    assert wire.calls() == {"users.get": 2}
 
 
 def test_more_than_25_pending_are_several_packs_and_a_pack_error_stays_in_its_pack(
@@ -151,7 +124,7 @@ def test_more_than_25_pending_are_several_packs_and_a_pack_error_stays_in_its_pa
     assert failed in (list(range(25)), list(range(25, 30)))
     assert all(results[i].error_code == 29 for i in failed)
     assert all(results[i][0]["id"] == i + 1 for i in range(30) if i not in failed)
-    assert calls(wire) == {"execute": 2}
+    assert wire.calls() == {"execute": 2}
 
 
 def test_a_captcha_on_the_execute_is_asked_through_input_and_the_pack_sent_again(
@@ -172,14 +145,14 @@ def test_a_captcha_on_the_execute_is_asked_through_input_and_the_pack_sent_again
     )
     assert [r[0]["id"] for r in results] == [1, 2, 3]
     assert asked == ["captcha"]
-    assert calls(wire) == {"execute": 2}  # refused with 14, then sent with the key
+    assert wire.calls() == {"execute": 2}  # refused with 14, then sent with the key
 
 
 def test_flood_control_on_the_execute_is_waited_out(wire: Wire) -> None:
     wire.set("/flood", {"method": "execute", "count": 1})
     results = gather(wire, lambda api: [api.users.get(user_ids=f"id{i}") for i in (1, 2)])
     assert [r[0]["id"] for r in results] == [1, 2]
-    assert calls(wire) == {"execute": 2}
+    assert wire.calls() == {"execute": 2}
 
 
 def test_an_awaiter_cancelled_before_its_pack_leaves_is_taken_out(wire: Wire) -> None:
@@ -200,7 +173,7 @@ def test_an_awaiter_cancelled_before_its_pack_leaves_is_taken_out(wire: Wire) ->
     assert isinstance(second, asyncio.CancelledError)
     assert first[0]["id"] == 1 and third[0]["id"] == 3
     assert after == before  # the cancelled post was taken out of the pack, not sent
-    assert calls(wire) == {"wall.get": 2, "execute": 1}
+    assert wire.calls() == {"wall.get": 2, "execute": 1}
 
 
 def test_a_full_pack_leaves_without_waiting_for_the_window(wire: Wire) -> None:

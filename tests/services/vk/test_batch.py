@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.flowdriver import Driver
-from tests.services.vk.sandbox.wire import Wire, serving
+from tests.services.vk.sandbox.wire import Wire
 from tests.services.vk.scripted import answers, client, error, form
 from tether.core.errors import UsageError
 from tether.services.vk.batch import items, many_flow, script, split
 from tether.services.vk.sandbox.execute.serve import run
-from tether.services.vk.sandbox.model.auth import USER_TOKEN
 from tether.vk import API, AsyncAPI
 from tether.vk.exceptions import APIError, ReqError
 
@@ -133,29 +131,6 @@ def test_the_flow_by_hand_sends_one_execute_per_25_calls_and_waits_out_6() -> No
 # -- against the emulator ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _served() -> Iterator[Wire]:
-    with serving() as wire:
-        yield wire
-
-
-@pytest.fixture
-def wire(_served: Wire) -> Wire:
-    """A reset emulator with no rate limit."""
-    assert _served.set("/reset", {}) == {"reset": ["vk"]}
-    _served.set("/rate", {"per_second": 0, "group_per_second": 0})
-    return _served
-
-
-def options(wire: Wire) -> dict[str, Any]:
-    return {
-        "token": USER_TOKEN,
-        "api_url": f"{wire.root}/vk/method/",
-        "rate_limit": 0,
-        "environ": {},
-    }
-
-
 def sixty(api: Any) -> list[Any]:
     calls: list[Any] = [("users.get", {"user_ids": f"id{i}"}) for i in range(1, 61)]
     calls[41] = (api.friends.get, {"user_id": 13})  # deleted: VK's 18
@@ -172,7 +147,7 @@ def check_sixty(results: list[Any]) -> None:
 
 
 def test_many_sends_60_calls_as_3_executes_in_order(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         check_sixty(api.many(sixty(api)))
     stats = json.loads(wire.control("/stats", verb="GET").body)
     assert stats["calls"] == {"execute": 3}
@@ -180,7 +155,7 @@ def test_many_sends_60_calls_as_3_executes_in_order(wire: Wire) -> None:
 
 def test_async_many_sends_the_executes_concurrently(wire: Wire) -> None:
     async def main() -> list[Any]:
-        async with AsyncAPI(**options(wire)) as api:
+        async with AsyncAPI(**wire.client_options()) as api:
             return list(await api.many(sixty(api)))
 
     check_sixty(asyncio.run(main()))
@@ -188,7 +163,7 @@ def test_async_many_sends_the_executes_concurrently(wire: Wire) -> None:
 
 
 def test_hostile_values_arrive_verbatim(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         results = api.many([("utils.resolveScreenName", {"screen_name": h}) for h in HOSTILE[:-1]])
         assert results == [[]] * (len(HOSTILE) - 1)  # no such names, and nothing else ran
         posts = api.wall.get(count=1)["count"]
@@ -198,7 +173,7 @@ def test_hostile_values_arrive_verbatim(wire: Wire) -> None:
 
 
 def test_batch_block_gives_results_after_it_ends(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         with api.batch() as b:
             me = b.users.get(user_ids=1)
             gone = b.call("friends.get", user_id=13)
@@ -218,7 +193,7 @@ def test_batch_block_gives_results_after_it_ends(wire: Wire) -> None:
 
 def test_async_batch_is_async_with(wire: Wire) -> None:
     async def main() -> Any:
-        async with AsyncAPI(**options(wire)) as api:
+        async with AsyncAPI(**wire.client_options()) as api:
             with pytest.raises(UsageError), api.batch():
                 pass
             async with api.batch() as b:
@@ -229,7 +204,7 @@ def test_async_batch_is_async_with(wire: Wire) -> None:
 
 
 def test_execute_is_a_plain_call(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         assert api.execute("return API.users.get({user_ids: 1})[0].id + 1;") == 2
         with pytest.raises(APIError) as info:
             api.execute("return [;")

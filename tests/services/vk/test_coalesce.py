@@ -5,16 +5,11 @@ emulator, where each call must get exactly what it would have got alone."""
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.services.vk.sandbox.wire import Wire, serving
+from tests.services.vk.sandbox.wire import Wire
 from tether.services.vk.batch import items
 from tether.services.vk.coalesce import plan, spread
-from tether.services.vk.sandbox.model.auth import USER_TOKEN
 from tether.vk import API, AsyncAPI
 from tether.vk.exceptions import APIError
 
@@ -90,33 +85,10 @@ def test_an_error_of_the_merged_unit_is_every_members_error() -> None:
 # -- on the emulator -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _served() -> Iterator[Wire]:
-    with serving() as wire:
-        yield wire
-
-
-@pytest.fixture
-def wire(_served: Wire) -> Wire:
-    """A reset emulator with no rate limit."""
-    assert _served.set("/reset", {}) == {"reset": ["vk"]}
-    _served.set("/rate", {"per_second": 0, "group_per_second": 0})
-    return _served
-
-
-def options(wire: Wire, **more: Any) -> dict[str, Any]:
-    url = f"{wire.root}/vk/method/"
-    return {"token": USER_TOKEN, "api_url": url, "rate_limit": 0, "environ": {}, **more}
-
-
-def calls(wire: Wire) -> dict[str, int]:
-    return dict(json.loads(wire.control("/stats", verb="GET").body)["calls"])
-
-
 def alone(wire: Wire, ids: list[Any]) -> list[Any]:
     """What each ``users.get(user_ids=i, fields=bdate)`` answers when sent by itself."""
     out: list[Any] = []
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         for i in ids:
             try:
                 out.append(api.users.get(user_ids=i, fields="bdate"))
@@ -137,24 +109,24 @@ def test_many_one_id_calls_are_one_plain_users_get_each_answered_as_alone(wire: 
     assert ("error", 113) in expected  # the unknown id, asked alone
     wire.set("/reset", {})
     wire.set("/rate", {"per_second": 0, "group_per_second": 0})
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         results = api.many([("users.get", {"user_ids": i, "fields": "bdate"}) for i in IDS])
     assert shown(results) == expected
-    assert calls(wire) == {"users.get": 1}  # 43 calls, one request
+    assert wire.calls() == {"users.get": 1}  # 43 calls, one request
 
 
 def test_merged_units_share_executes_with_other_calls(wire: Wire) -> None:
-    with API(**options(wire)) as api, api.batch() as b:
+    with API(**wire.client_options()) as api, api.batch() as b:
         people = [b.users.get(user_ids=i) for i in range(1, 601)]
         wall = b.wall.get(owner_id=1, count=1)
     assert [p.result[0]["id"] for p in people] == list(range(1, 601))
     assert wall.result["count"] >= 0
-    assert calls(wire) == {"execute": 1}  # one users.get of 600 ids and one wall.get inside
+    assert wire.calls() == {"execute": 1}  # one users.get of 600 ids and one wall.get inside
 
 
 def test_auto_batch_merges_concurrent_awaits(wire: Wire) -> None:
     async def main() -> list[Any]:
-        async with AsyncAPI(**options(wire, auto_batch=True)) as api:
+        async with AsyncAPI(**wire.client_options(auto_batch=True)) as api:
             awaits = [api.users.get(user_ids=i, fields="bdate") for i in IDS]
             return list(await asyncio.gather(*awaits, return_exceptions=True))
 
@@ -162,4 +134,4 @@ def test_auto_batch_merges_concurrent_awaits(wire: Wire) -> None:
     wire.set("/reset", {})
     wire.set("/rate", {"per_second": 0, "group_per_second": 0})
     assert shown(asyncio.run(main())) == expected
-    assert calls(wire) == {"users.get": 1}
+    assert wire.calls() == {"users.get": 1}

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.flowdriver import Driver
-from tests.services.vk.sandbox.wire import Wire, serving
+from tests.services.vk.sandbox.wire import Wire
 from tests.services.vk.scripted import TOKEN, AsyncScripted, Listing, Scripted, client, form
 from tether.core.errors import UsageError
 from tether.core.messages import Request, Response
@@ -25,7 +25,6 @@ from tether.services.vk.batch import pages_flow, pages_script, probe_script
 from tether.services.vk.sandbox.execute.serve import run
 from tether.services.vk.sandbox.methods.base import MethodError
 from tether.services.vk.sandbox.methods.users import FRIENDS_MAX
-from tether.services.vk.sandbox.model.auth import USER_TOKEN
 from tether.services.vk.sandbox.model.people import BIG_FRIENDS
 from tether.vk import API, AsyncAPI
 from tether.vk.exceptions import APIError
@@ -330,29 +329,6 @@ def test_reqn_drops_what_follows_a_page_with_no_new_items() -> None:
 # -- on the emulator -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _served() -> Iterator[Wire]:
-    with serving() as wire:
-        yield wire
-
-
-@pytest.fixture
-def wire(_served: Wire) -> Wire:
-    """A reset emulator with no rate limit."""
-    assert _served.set("/reset", {}) == {"reset": ["vk"]}
-    _served.set("/rate", {"per_second": 0, "group_per_second": 0})
-    return _served
-
-
-def options(wire: Wire, **more: Any) -> dict[str, Any]:
-    url = f"{wire.root}/vk/method/"
-    return {"token": USER_TOKEN, "api_url": url, "rate_limit": 0, "environ": {}, **more}
-
-
-def calls(wire: Wire) -> dict[str, int]:
-    return dict(json.loads(wire.control("/stats", verb="GET").body)["calls"])
-
-
 def requests_for(total: int, page_size: int) -> int:
     """25 pages to an execute."""
     return math.ceil(math.ceil(total / page_size) / 25)
@@ -360,35 +336,35 @@ def requests_for(total: int, page_size: int) -> int:
 
 def test_12000_friends_in_one_request_stopping_exactly_at_count(wire: Wire) -> None:
     assert len(BIG_FRIENDS) == 12000 and FRIENDS_MAX == 5000
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         friends = list(api.walk("friends.get"))
     assert friends == list(BIG_FRIENDS)
     assert requests_for(12000, FRIENDS_MAX) == 1
-    assert calls(wire) == {"execute": 1}
+    assert wire.calls() == {"execute": 1}
 
 
 def test_small_pages_are_25_to_a_request(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         friends = list(api.walk("friends.get", count=100))
     assert friends == list(BIG_FRIENDS)
-    assert calls(wire) == {"execute": requests_for(12000, 100)} == {"execute": 5}
+    assert wire.calls() == {"execute": requests_for(12000, 100)} == {"execute": 5}
 
 
 def test_a_slice_fetches_less(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         assert list(api.walk("friends.get", count=100)[:50]) == list(BIG_FRIENDS[:50])
-        assert calls(wire) == {"friends.get": 1}
+        assert wire.calls() == {"friends.get": 1}
         assert list(api.walk("friends.get", count=100)[:2600]) == list(BIG_FRIENDS[:2600])
-    assert calls(wire) == {"friends.get": 2, "execute": 1}  # 25 pages, then the 26th alone
+    assert wire.calls() == {"friends.get": 2, "execute": 1}  # 25 pages, then the 26th alone
 
 
 def test_the_async_walk_on_the_emulator(wire: Wire) -> None:
     async def go() -> list[Any]:
-        async with AsyncAPI(**options(wire)) as api:
+        async with AsyncAPI(**wire.client_options()) as api:
             return [f async for f in api.walk("friends.get", count=1000)]
 
     assert asyncio.run(go()) == list(BIG_FRIENDS)
-    assert calls(wire) == {"execute": 1}
+    assert wire.calls() == {"execute": 1}
 
 
 def test_a_captcha_on_a_walks_execute_is_answered_through_input(wire: Wire) -> None:
@@ -402,23 +378,23 @@ def test_a_captcha_on_a_walks_execute_is_answered_through_input(wire: Wire) -> N
             sid = parse_qs(urlsplit(kw["img"]).query)["sid"][0]
             return str(json.loads(wire.control(f"/captcha/{sid}", verb="GET").body)["key"])
 
-    with API(**options(wire, input=Person)) as api:
+    with API(**wire.client_options(input=Person)) as api:
         assert len(list(api.walk("friends.get"))) == 12000
     assert asked == ["captcha"]
-    assert calls(wire) == {"execute": 2}
+    assert wire.calls() == {"execute": 2}
 
 
 def test_a_walk_of_a_deleted_users_friends_raises_vks_error(wire: Wire) -> None:
-    with API(**options(wire)) as api, pytest.raises(APIError) as info:
+    with API(**wire.client_options()) as api, pytest.raises(APIError) as info:
         list(api.walk("friends.get", user_id=13))
     assert info.value.error_code == 18
 
 
 def test_reqn_on_the_emulator(wire: Wire) -> None:
-    with API(**options(wire)) as api:
+    with API(**wire.client_options()) as api:
         result = reqn(api.friends.get, n=11000)
     assert result["count"] == 12000 and result["items"] == list(BIG_FRIENDS[:11000])
-    assert calls(wire) == {"execute": 1}
+    assert wire.calls() == {"execute": 1}
 
 
 def test_the_emulator_refuses_a_26th_call_so_packs_stay_at_25() -> None:

@@ -114,6 +114,18 @@ class Wire:
         assert answer.status == 200, (answer.status, answer.body)
         return answer.json()
 
+    def client_options(self, **more: Any) -> dict[str, Any]:
+        """``API`` / ``AsyncAPI`` arguments for this emulator: the ready user token, its
+        method URL, no pacing of the client's own, no environment; then ``more``."""
+        from tether.services.vk.sandbox.model.auth import USER_TOKEN
+
+        url = f"{self.root}/vk/method/"
+        return {"token": USER_TOKEN, "api_url": url, "rate_limit": 0, "environ": {}, **more}
+
+    def calls(self) -> dict[str, int]:
+        """Requests the emulator served, by method (``GET /_sandbox/vk/stats``)."""
+        return dict(json.loads(self.control("/stats", verb="GET").body)["calls"])
+
 
 def _multipart(fields: Mapping[str, str], boundary: str) -> bytes:
     out = bytearray()

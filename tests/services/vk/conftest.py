@@ -1,4 +1,5 @@
-"""One VK emulator served over loopback for the module, reset before each test.
+"""One VK emulator served over loopback for each test module that asks for it (``wire``),
+reset before each test.
 
 ``wire`` also lifts the per-token rate limit, so tests that make many calls do not meet
 error 6 by accident; ``paced_wire`` keeps VK's real limits (3/s user, 20/s community) for the

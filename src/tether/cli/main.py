@@ -297,6 +297,22 @@ config.add_command(
 
 
 @cli.command()
+@click.argument("services", nargs=-1, type=click.Choice(registry.names("shell")))
+@click.option(
+    "--sandbox",
+    "use_sandbox",
+    is_flag=True,
+    help="Clients of the sandbox: $TETHER_SANDBOX if set, else one started for the prompt.",
+)
+def shell(services: tuple[str, ...], use_sandbox: bool) -> None:
+    """A Python prompt with a ready client per service (ovh, flickr, vk …), or of SERVICES."""
+    from tether.cli.shell import run_shell
+
+    with _sandbox_env(use_sandbox):
+        run_shell(services)
+
+
+@cli.command()
 def demo() -> None:
     """Run the walkthrough against an in-process sandbox (no network needed)."""
     from tether.cli.demo import run_demo

@@ -22,8 +22,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-COMMANDS = frozenset({"call", "login", "upload", "explain"})
-"""The per-service commands the CLI dispatches: ``tether call | login | upload | config explain``."""
+COMMANDS = frozenset({"call", "login", "upload", "explain", "shell"})
+"""The per-service commands the CLI dispatches: ``tether call | login | upload | config explain |
+shell`` (a service's ``shell`` hook returns the ready client the prompt offers by its name)."""
 
 
 def _import(path: str) -> Any:
@@ -156,7 +157,7 @@ SERVICES: tuple[Service, ...] = (
         facade="tether.services.ovh.api:Client",
         async_facade="tether.services.ovh.api:AsyncClient",
         cli="tether.services.ovh.cli",
-        commands=frozenset({"call", "explain"}),
+        commands=frozenset({"call", "explain", "shell"}),
         emulator="tether.services.ovh.sandbox.app",
         spec="tether.services.ovh.spec",
         api_path="/1.0",
@@ -167,7 +168,7 @@ SERVICES: tuple[Service, ...] = (
         facade="tether.services.flickr.api:FlickrAPI",
         async_facade="tether.services.flickr.api:AsyncFlickrAPI",
         cli="tether.services.flickr.cli",
-        commands=frozenset({"call", "login", "upload", "explain"}),
+        commands=frozenset({"call", "login", "upload", "explain", "shell"}),
         emulator="tether.services.flickr.sandbox.app",
         spec="tether.services.flickr.spec",
         api_path="/services/rest/",
@@ -178,7 +179,7 @@ SERVICES: tuple[Service, ...] = (
         facade="tether.services.vk.api:API",
         async_facade="tether.services.vk.api:AsyncAPI",
         cli="tether.services.vk.cli",
-        commands=frozenset({"call", "login", "upload", "explain"}),
+        commands=frozenset({"call", "login", "upload", "explain", "shell"}),
         emulator="tether.services.vk.sandbox.app",
         spec="tether.services.vk.spec",
         api_path="/method/",

@@ -253,6 +253,15 @@ def _uses_sandbox_token(flickr: Any, environ: Mapping[str, str]) -> bool:
     )
 
 
+def shell() -> Any:
+    """The ``flickr`` of ``tether shell``: what ``tether call flickr`` uses (``_client``).
+
+    Raises:
+        click.UsageError: no API key.
+    """
+    return _client()
+
+
 def _client(**kw: Any) -> Any:
     """A FlickrAPI from FLICKR_API_KEY / FLICKR_API_SECRET (or the sandbox's test app). With
     the sandbox: the token ``tether login --sandbox`` stored for that sandbox (kept apart from

@@ -42,10 +42,15 @@ def call(method: str, args: tuple[str, ...], options: Mapping[str, Any]) -> None
     echo_json(_call(method, args[0], parse_params(args[1:]), bool(options.get("no_auth"))))
 
 
-def _call(method: str, path: str, kwargs: dict[str, Any], no_auth: bool) -> Any:
+def shell() -> Any:
+    """The ``ovh`` of ``tether shell``: a ``Client`` from the OVH_* settings (or the sandbox)."""
     from tether.ovh import Client
 
-    with Client() as client:
+    return Client()
+
+
+def _call(method: str, path: str, kwargs: dict[str, Any], no_auth: bool) -> Any:
+    with shell() as client:
         method = method.upper()
         if method in ("GET", "DELETE"):
             return getattr(client, method.lower())(path, _need_auth=not no_auth, **kwargs)

@@ -43,10 +43,15 @@ def call(method: str, args: tuple[str, ...], options: Mapping[str, Any]) -> None
     Raises:
         TetherError: the call failed (VK's error code and message in one line).
     """
+    with shell() as api:
+        echo_json(api.call(method, **parse_params(args)))
+
+
+def shell() -> Any:
+    """The ``vk`` of ``tether shell``: an ``API`` with VK_ACCESS_TOKEN (or the sandbox's)."""
     from tether.vk import API
 
-    with API(os.environ.get("VK_ACCESS_TOKEN") or None) as api:
-        echo_json(api.call(method, **parse_params(args)))
+    return API(os.environ.get("VK_ACCESS_TOKEN") or None)
 
 
 # -- upload (services/vk/uploads.py) -----------------------------------------------------------

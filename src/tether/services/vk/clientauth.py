@@ -179,7 +179,7 @@ class _BaseClientAuth(_AuthCore):
         password: str | None = None  # asked once, only if VK shows the password form
         method, url, body, last = "GET", start, b"", ""
         for _ in range(MAX_PAGES):
-            landed, response = yield from self._fetch(method, url, body)
+            landed, response, url = yield from self._fetch(method, url, body)
             if landed is not None:
                 token, user_id = landed_token(landed, "vk login")
                 granted = yield from self._permissions(token)
@@ -235,16 +235,17 @@ class _BaseClientAuth(_AuthCore):
         if str(answer) == "allow":
             return
         if page.cancel:
-            landed, _ = yield from self._fetch("GET", page.cancel, b"")
+            landed, _, _ = yield from self._fetch("GET", page.cancel, b"")
             if landed is not None:
                 landed_token(landed, "vk login")  # raises VK's access_denied
         raise AuthError("the user did not allow the application (access_denied)")
 
     def _fetch(
         self, method: str, url: str, body: bytes
-    ) -> Flow[tuple[str | None, Response | None]]:
-        """One request and its redirects: ``(landed address, None)`` once an address's
-        fragment answers, else ``(None, the page)``."""
+    ) -> Flow[tuple[str | None, Response | None, str]]:
+        """One request and its redirects: ``(landed address, None, it)`` once an address's
+        fragment answers, else ``(None, the page, the page's address)``: a page's relative
+        links resolve against where the redirects led (login.vk.com sends on to m.vk.com)."""
         for _ in range(MAX_REDIRECTS):
             headers = _FORM if method == "POST" else ()
             cookie = self._cookie_header(url)
@@ -263,10 +264,10 @@ class _BaseClientAuth(_AuthCore):
             self._keep_cookies(response, url)
             location = response.header("Location")
             if not (300 <= response.status < 400 and location):
-                return None, response
+                return None, response, url
             url = urljoin(url, location)
             if urlsplit(url).fragment:
-                return url, None
+                return url, None, url
             if response.status != 307:
                 method, body = "GET", b""
         raise AuthError(f"VK redirected more than {MAX_REDIRECTS} times; try again later")

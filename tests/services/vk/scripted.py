@@ -144,7 +144,10 @@ class Listing:
         self.requests.append(method)
         f = form(request)
         if method == "execute":
-            body: Any = {"response": run_script(f["code"], lambda m, p: self.page(p)).value}
+            result = run_script(f["code"], lambda m, p: self.page(p))
+            body: Any = {"response": result.value}
+            if result.errors:
+                body["execute_errors"] = result.errors
         else:
             body = {"response": self.page(f)}
         return Response(200, (("Content-Type", "application/json"),), json.dumps(body).encode())

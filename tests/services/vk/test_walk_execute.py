@@ -258,6 +258,44 @@ def test_a_pack_too_big_for_one_answer_is_halved() -> None:
     assert sizes == [25, 12, 6, 6, 13, 6, 7, 3, 4]
 
 
+@pytest.mark.parametrize("code", [6, 9, 10])
+def test_a_page_vk_failed_for_now_is_asked_again_alone_and_the_pack_kept(code: int) -> None:
+    failed: list[int] = []
+
+    def serve(offset: int, size: int) -> Any:
+        if offset == 300 and not failed:
+            failed.append(offset)
+            raise MethodError(code, "for now")
+        return page(offset, size, 1000)
+
+    listing = Listing(serve=serve)
+    api, _ = scripted(listing)
+    assert list(api.walk("wall.get", owner_id=1, count=100)) == list(range(1000))
+    assert listing.requests == ["execute", "wall.get"]  # the pack, then page 300 alone
+    assert listing.pages.count((300, 100)) == 2
+
+
+def test_a_page_failed_for_good_raises_and_auto_delay_off_asks_nothing_again() -> None:
+    def serve(offset: int, size: int) -> Any:
+        if offset == 300:
+            raise MethodError(6, "Too many requests per second")
+        return page(offset, size, 1000)
+
+    listing = Listing(serve=serve)
+    api = API(TOKEN, transport=Scripted(listing), environ={}, rate_limit=0, auto_delay=False)
+    with pytest.raises(APIError) as info:
+        list(api.walk("wall.get", owner_id=1, count=100))
+    assert info.value.error_code == 6 and listing.requests == ["execute"]
+
+    def refuse(offset: int, size: int) -> Any:
+        raise MethodError(15, "Access denied")
+
+    listing = Listing(serve=refuse)
+    with pytest.raises(APIError) as info:
+        list(scripted(listing)[0].walk("wall.get", owner_id=1, count=100))
+    assert info.value.error_code == 15 and listing.requests == ["execute"]
+
+
 def test_a_probe_too_big_is_halved_and_stops_at_the_count() -> None:
     listing = Listing(1000)
     sizes: list[int] = []

@@ -35,7 +35,9 @@ Invariants:
 - Pages (``pages_flow``: ``api.walk``, ``reqn``) are one method at many offsets: one page is
   a plain call; more are one script looping over the offsets (its size does not grow with
   the pages). A pack VK finds too big to answer (13, "response size is too big") is halved
-  and each half sent, down to plain calls; a failed page raises its ``APIError``.
+  and each half sent, down to plain calls. A page that failed inside with 6 or 9 (or 1 or
+  10, for a read) is asked again alone, as a plain call with its recoveries (not with
+  ``auto_delay=False``); any other failed page raises its ``APIError``.
 """
 
 from __future__ import annotations
@@ -53,7 +55,13 @@ from tether.services.kit.rpc import MethodProxy
 from tether.services.vk import coalesce
 from tether.services.vk.calls import encode_params, log
 from tether.services.vk.errors import APIError, ReqError, api_error
-from tether.services.vk.spec import DEFAULT_PAGE_SIZE, PAGE_SIZES, READS
+from tether.services.vk.spec import (
+    DEFAULT_PAGE_SIZE,
+    DELAY_CODES,
+    PAGE_SIZES,
+    READS,
+    TRANSIENT_CODES,
+)
 
 __all__ = [
     "MAX_CALLS",
@@ -302,8 +310,16 @@ def pages_flow(
     if probe and isinstance(answer.get("response"), list):
         asked = min(asked, len(answer["response"]))  # the script stopped at the count
     pages = split(answer, [(method, {})] * asked)
-    for page in pages:
-        if isinstance(page, APIError):
+    again = set(DELAY_CODES) | (set(TRANSIENT_CODES) if READS.is_read(method) else set())
+    for i, page in enumerate(pages):
+        if isinstance(page, APIError) and api._auto_delay and page.error_code in again:
+            # A page VK failed to serve for now (too many requests, flood, its own failure)
+            # is asked again alone, with a plain call's recoveries: the pack's other pages
+            # are kept, not thrown away with it.
+            offset, count = windows[i]
+            args = {**params, "offset": offset, "count": count}
+            pages[i] = yield from api._call_flow(method, args, raw=False)
+        elif isinstance(page, APIError):
             raise page
     return pages
 

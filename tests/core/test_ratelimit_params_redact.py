@@ -127,3 +127,10 @@ def test_a_bad_tether_sandbox_never_echoes_its_password() -> None:
     with pytest.raises(ConfigError) as e:
         sandbox_root("http://user:s3cret-pw@127.0.0.1:8765/not-the-root")
     assert "s3cret-pw" not in str(e.value) and "user:***@" in str(e.value)
+
+
+def test_vks_long_poll_key_captcha_key_and_sign_in_hashes_are_hidden() -> None:
+    url = "https://m.vk.com/login?act=authcheck_code&hash=H2FA&api_hash=AH&key=K&captcha_key=C"
+    assert redact_url(url) == (
+        "https://m.vk.com/login?act=authcheck_code&hash=***&api_hash=***&key=***&captcha_key=***"
+    )

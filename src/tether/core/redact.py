@@ -46,6 +46,8 @@ SECRET_NAMES = frozenset(
         "credentialtoken",
         "key",  # VK's long poll key, in the poll URL's query
         "captcha_key",  # what a person read off VK's captcha picture
+        "hash",  # VK's per-session sign-in and upload hashes (in login and upload URLs)
+        "api_hash",
     }
 )
 

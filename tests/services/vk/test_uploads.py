@@ -271,7 +271,20 @@ def test_pyvk_uploaders_on_the_async_api(sb: Any) -> None:
     assert attachment.startswith("photo-")
 
 
-def test_helpers_uploaders_names_the_same_classes() -> None:
+def test_pyvks_module_path_lists_its_uploaders_each_with_upload() -> None:
+    import tether.vk.helpers as helpers
     import tether.vk.helpers.uploaders as uploaders
 
-    assert uploaders.WallPhotoUploader is WallPhotoUploader
+    names = {
+        "AlbumPhotoUploader",
+        "AudioUploader",
+        "DocUploader",
+        "DocWallUploader",
+        "MessagePhotoUploader",
+        "ProfilePhotoUploader",
+        "VideoUploader",
+        "WallPhotoUploader",
+    }
+    assert set(uploaders.__all__) == names  # fmt: skip
+    assert all(callable(getattr(uploaders, n).upload) for n in names)
+    assert callable(helpers.reqn)  # pyvk.helpers' other name, beside its uploaders module

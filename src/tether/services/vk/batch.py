@@ -81,7 +81,7 @@ MAX_CALLS: Final = 25
 MAX_IN_FLIGHT: Final = 8
 _METHOD: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
 
-Item = tuple[str, dict[str, str]]
+Item = coalesce.Item
 
 
 class _Client(Protocol):

@@ -59,37 +59,45 @@ def _ids(call: Item) -> tuple[tuple[Any, ...], tuple[str, ...]] | None:
 
 class Units:
     """The units a growing list of calls makes, counted as they come (``plan`` builds on it,
-    and ``autobatch`` uses it to know when a pack is full)."""
+    and ``autobatch`` uses it to know when a pack is full). A merged unit's id list is
+    joined once, when ``units`` is read."""
 
-    __slots__ = ("_open", "slots", "units")
+    __slots__ = ("_calls", "_merged", "_open", "slots")
 
     def __init__(self) -> None:
-        self.units: list[Item] = []
+        self._calls: list[Item] = []  # each unit's first call
+        self._merged: dict[int, dict[str, None]] = {}  # unit index -> its ids, in order
         self.slots: list[Slot] = []
-        # merge key -> (index of the unit still taking ids, its ids so far)
-        self._open: dict[tuple[Any, ...], tuple[int, dict[str, None]]] = {}
+        # merge key -> index of the unit still taking ids
+        self._open: dict[tuple[Any, ...], int] = {}
 
     def add(self, call: Item) -> int:
         """Take one more call; the number of units now."""
         found = _ids(call)
         if found is None:
-            self.slots.append((len(self.units), None))
-            self.units.append(call)
-            return len(self.units)
+            self.slots.append((len(self._calls), None))
+            self._calls.append(call)
+            return len(self._calls)
         key, ids = found
-        method, params = call
-        field, limit = MERGEABLE[method]
-        open_ = self._open.get(key)
-        if open_ is not None and len(open_[1].keys() | ids) <= limit:
-            index, merged = open_
-            merged.update(dict.fromkeys(ids))
-            self.units[index] = (method, {**params, field: ",".join(merged)})
+        limit = MERGEABLE[call[0]][1]
+        index = self._open.get(key)
+        if index is not None and len(self._merged[index].keys() | ids) <= limit:
+            self._merged[index].update(dict.fromkeys(ids))
         else:
-            index = len(self.units)
-            self._open[key] = (index, dict.fromkeys(ids))
-            self.units.append(call)
+            index = self._open[key] = len(self._calls)
+            self._merged[index] = dict.fromkeys(ids)
+            self._calls.append(call)
         self.slots.append((index, ids))
-        return len(self.units)
+        return len(self._calls)
+
+    @property
+    def units(self) -> list[Item]:
+        """The inner calls to send, merged ones with all their ids."""
+        out = list(self._calls)
+        for index, ids in self._merged.items():
+            method, params = out[index]
+            out[index] = (method, {**params, MERGEABLE[method][0]: ",".join(ids)})
+        return out
 
 
 def plan(calls: list[Item]) -> tuple[list[Item], list[Slot]]:
